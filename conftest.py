@@ -1,0 +1,3 @@
+"""The door into the kata's plugin, which lives in tests/kata/plugin.py."""
+
+pytest_plugins = ["tests.kata.plugin"]

@@ -1,0 +1,1 @@
+"""The harness behind the kata: the pytest plugin, the learner-code boundary and the teaching checks."""

@@ -1,0 +1,243 @@
+"""The kata's pytest plugin: course order, the --reference swap, exercise statuses, progress, focus and hints."""
+
+import traceback
+from pathlib import Path
+
+import pytest
+
+from tests.kata.course import BY_ID, EXERCISES, ORDER, ROOT, Exercise
+from tests.kata.progress import Progress
+from tests.kata.solution import Solution, learner_line, load
+
+EXERCISE = pytest.StashKey[Exercise]()
+KATA = pytest.StashKey["Kata"]()
+CACHE_KEY = "autograd-kata/history"
+STUB_RAISE = "raise NotImplementedError"
+TOOLING = ROOT / "tests" / "tooling"
+
+
+class Kata:
+    """What one run knows: which package it tests, the progress so far, and the exercise in focus."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.package = "reference" if config.getoption("reference") else "exercises"
+        self.focus_only = config.getoption("next") or config.getoption("hint") == ""
+        self.progress = Progress(self.package)
+        self.last_started: Exercise | None = None
+        self.focus: Exercise | None = None
+
+    def focus_found_before(self, exercise: Exercise | None) -> bool:
+        """In --next mode: has an earlier exercise finished unsolved? Then everything after it waits."""
+        if self.focus is None and self.last_started not in (None, exercise):
+            result = self.progress.results.get(self.last_started.id)
+            if result is not None and result.status != "solved":
+                self.focus = self.last_started
+        self.last_started = exercise
+        return self.focus is not None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("autograd-kata")
+    group.addoption("--reference", action="store_true", help="run the tests against reference/, the solutions")
+    group.addoption("--next", action="store_true", help="run only the first unsolved exercise, in course order")
+    group.addoption(
+        "--hint", nargs="?", const="", default=None, metavar="ID",
+        help="print the hint for the --next exercise, or for exercise ID (e.g. derivatives.square)",
+    )
+    group.addoption("--progress-json", metavar="PATH", help="write each exercise's status as JSON to PATH")
+    group.addoption("--progress-md", metavar="PATH", help="append the progress table as Markdown to PATH (- prints it)")
+
+
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """`pytest --hint ID` answers at once: a named exercise needs no test run."""
+    wanted = config.getoption("hint")
+    if not wanted:
+        return None
+    exercise = BY_ID.get(wanted)
+    if exercise is None:
+        print(f"No exercise {wanted!r}. The exercises are: {', '.join(BY_ID)}")
+        return pytest.ExitCode.USAGE_ERROR
+    print(f"Hint for {exercise.id} ({exercise.location('exercises')}):\n  {exercise.hint}")
+    return pytest.ExitCode.OK
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[KATA] = Kata(config)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """tests/tooling starts a pytest process per test, seconds each: it runs only when named on the command line."""
+    if collection_path == TOOLING and not any(
+        TOOLING in (Path(arg.split("::")[0]).resolve(), *Path(arg.split("::")[0]).resolve().parents)
+        for arg in config.args
+    ):
+        return True
+    return None
+
+
+@pytest.fixture
+def solution(request: pytest.FixtureRequest) -> Solution:
+    """The function under test: the learner's from exercises/, or with --reference the one in reference/."""
+    exercise = request.node.stash.get(EXERCISE, None)
+    if exercise is None:
+        pytest.fail(f"{request.node.nodeid} uses `solution` without @pytest.mark.exercise(ID)", pytrace=False)
+    return load(exercise, request.config.stash[KATA].package)
+
+
+def exercise_of(item: pytest.Item) -> Exercise | None:
+    marker = item.get_closest_marker("exercise")
+    if marker is None:
+        return None
+    exercise = BY_ID.get(marker.args[0])
+    if exercise is None:
+        raise pytest.UsageError(f"{item.nodeid}: exercise {marker.args[0]!r} is not in tests/course.py")
+    return exercise
+
+
+def course_position(items: list[pytest.Item]):
+    """Exercises in course order; a file's self-checks right after its exercises, so each file shows once."""
+    file_order: dict[str, int] = {}
+    for item in items:
+        if EXERCISE in item.stash:
+            position = ORDER[item.stash[EXERCISE].id]
+            file_order[item.path] = min(file_order.get(item.path, position), position)
+
+    def key(item: pytest.Item) -> tuple[int, int]:
+        exercise = item.stash.get(EXERCISE, None)
+        return file_order.get(item.path, len(ORDER)), ORDER[exercise.id] if exercise else len(ORDER)
+
+    return key
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Course order first, the kata's own self-checks after; in focus mode, only exercises."""
+    for item in items:
+        exercise = exercise_of(item)
+        if exercise is not None:
+            item.stash[EXERCISE] = exercise
+    items.sort(key=course_position(items))
+    if config.stash[KATA].focus_only:
+        self_checks = [item for item in items if EXERCISE not in item.stash]
+        if self_checks:
+            config.hook.pytest_deselected(items=self_checks)
+            items[:] = [item for item in items if EXERCISE in item.stash]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> bool | None:
+    kata = item.config.stash[KATA]
+    if kata.focus_only and kata.focus_found_before(item.stash.get(EXERCISE, None)):
+        return True  # not run, not reported: --next shows one exercise
+    return None
+
+
+def status_of(exercise: Exercise, package: str, call: pytest.CallInfo, timeout: float) -> tuple[str, str]:
+    """An exercise test's status and its cause in one line."""
+    if call.excinfo is None:
+        return "solved", ""
+    error = call.excinfo.value
+    where = learner_line(call.excinfo.tb) or exercise.location(package)
+    frames = traceback.extract_tb(call.excinfo.tb)
+    if (
+        isinstance(error, NotImplementedError)
+        and frames[-1].filename == str(exercise.path(package))
+        and (frames[-1].line or "").strip() == STUB_RAISE
+    ):
+        return "todo", f"not started: {exercise.location(package)}"
+    if isinstance(error, pytest.fail.Exception):
+        if str(error).startswith("Timeout"):
+            return "timeout", f"still running after {timeout:g} s, stopped at {where}: an endless loop?"
+        return ("error" if call.when == "setup" else "failed"), str(error)
+    if isinstance(error, AssertionError):
+        return "failed", f"{where}: AssertionError: {error}"
+    return "error", f"{where}: {type(error).__name__}: {error}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    exercise = item.stash.get(EXERCISE, None)
+    if exercise is None or call.when == "teardown" or (call.when == "setup" and report.passed):
+        return
+    kata = item.config.stash[KATA]
+    status, cause = status_of(exercise, kata.package, call, float(item.config.getini("timeout") or 0))
+    kata.progress.add(exercise, status, cause)
+    report.kata_status = status
+    if report.failed and item.config.getoption("tbstyle") == "auto":
+        report.longrepr = cause  # one line; --tb=long still shows the whole traceback
+
+
+def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:
+    status = getattr(report, "kata_status", None)
+    if status == "todo":
+        return "todo", "t", "TODO"
+    if status == "timeout":
+        return "failed", "T", "TIMEOUT"
+    if status is None and report.when == "call" and (report.passed or report.skipped):
+        return "self-checked", "", "SELF-CHECKED"  # the kata checking itself: silent unless it fails
+    return None
+
+
+def remember(config: pytest.Config, progress: Progress) -> tuple[list[Exercise], dict[str, int]]:
+    """Keep each exercise's last status and failure streak across runs; return the newly solved and the streaks."""
+    cache = getattr(config, "cache", None)
+    if cache is None or progress.package != "exercises":
+        return [], {}
+    history = cache.get(CACHE_KEY, {})
+    newly_solved = []
+    for result in progress.ran():
+        before = history.get(result.exercise.id, {"status": None, "streak": 0})
+        failing = result.status in ("failed", "error", "timeout")
+        history[result.exercise.id] = {"status": result.status, "streak": before["streak"] + 1 if failing else 0}
+        if result.status == "solved" and before["status"] != "solved":
+            newly_solved.append(result.exercise)
+    cache.set(CACHE_KEY, history)
+    return newly_solved, {key: value["streak"] for key, value in history.items()}
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    kata = config.stash[KATA]
+    progress = kata.progress
+    if not progress.results:
+        return
+    write = terminalreporter.write_line
+    newly_solved, streaks = remember(config, progress)
+    solved, total = progress.solved(), len(EXERCISES)
+    terminalreporter.write_sep("=", f"autograd-kata: {solved}/{total} solved", green=solved == total, yellow=solved < total)
+    if not kata.focus_only:
+        for line in progress.module_lines():
+            write(line)
+    for exercise in newly_solved:
+        write(f"Solved {exercise.id}! Compare with the instructor's solution in {exercise.location('reference')}.", green=True)
+    upcoming = progress.next_up()
+    if upcoming is None:
+        write(f"Every exercise that ran is solved ({len(progress.results)} of {total}).", green=True, bold=True)
+    else:
+        exercise = upcoming.exercise
+        write("")
+        write(f"Next: {exercise.id} ({upcoming.status}) at {exercise.location(kata.package)}", bold=True)
+        docstring = exercise.docstring(kata.package)
+        if kata.focus_only:
+            write("\n".join(f"    {line}" for line in docstring.splitlines()))
+            write(f"  Result: {upcoming.status}{': ' + upcoming.cause if upcoming.cause else ''}")
+        else:
+            write(f"    {docstring.splitlines()[0] if docstring else ''}")
+        if config.getoption("hint") == "":
+            write(f"  Hint: {exercise.hint}", cyan=True)
+        elif streaks.get(exercise.id, 0) >= 2:
+            write("  Failed twice in a row: `pytest --hint` shows a hint.", cyan=True)
+        elif not kata.focus_only:
+            write("  Work on it alone: `pytest --next`")
+    markdown_path = config.getoption("progress_md")
+    if markdown_path == "-":
+        write(progress.as_markdown())
+    elif markdown_path:
+        with open(markdown_path, "a", encoding="utf-8") as file:
+            file.write(progress.as_markdown())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    path = session.config.getoption("progress_json")
+    if path:
+        session.config.stash[KATA].progress.write_json(path)

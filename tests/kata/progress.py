@@ -1,0 +1,97 @@
+"""Each exercise's status from its tests' reports, and the progress views: terminal, JSON and Markdown."""
+
+import json
+from dataclasses import dataclass
+from itertools import groupby
+
+from tests.kata.course import EXERCISES, Exercise
+
+# When an exercise's tests disagree, the status that needs the learner's attention most wins.
+PRECEDENCE = ("error", "timeout", "todo", "failed", "solved")
+ICONS = {"solved": "✅", "todo": "⬜", "failed": "❌", "error": "💥", "timeout": "⏱️"}
+
+
+@dataclass
+class Result:
+    exercise: Exercise
+    passed: int = 0
+    failed: int = 0
+    status: str = "solved"
+    cause: str = ""
+
+    def add(self, status: str, cause: str) -> None:
+        if status == "solved":
+            self.passed += 1
+            return
+        self.failed += 1
+        if PRECEDENCE.index(status) < PRECEDENCE.index(self.status):
+            self.status, self.cause = status, cause
+
+
+class Progress:
+    def __init__(self, package: str) -> None:
+        self.package = package
+        self.results: dict[str, Result] = {}
+
+    def add(self, exercise: Exercise, status: str, cause: str = "") -> None:
+        self.results.setdefault(exercise.id, Result(exercise)).add(status, cause)
+
+    def ran(self) -> list[Result]:
+        return [self.results[exercise.id] for exercise in EXERCISES if exercise.id in self.results]
+
+    def solved(self) -> int:
+        return sum(result.status == "solved" for result in self.results.values())
+
+    def next_up(self) -> Result | None:
+        return next((result for result in self.ran() if result.status != "solved"), None)
+
+    def by_module(self) -> list[tuple[str, list[Result]]]:
+        return [(module, list(results)) for module, results in groupby(self.ran(), lambda r: r.exercise.module)]
+
+    def module_lines(self) -> list[str]:
+        lines = []
+        for module, results in self.by_module():
+            solved = sum(result.status == "solved" for result in results)
+            statuses = {result.status for result in results}
+            detail = (
+                statuses.pop()
+                if len(statuses) == 1
+                else ", ".join(f"{r.exercise.name} {r.status}" for r in results if r.status != "solved")
+            )
+            lines.append(f"{module:<22} {solved}/{len(results)}  {detail}")
+        return lines
+
+    def as_json(self) -> dict:
+        return {
+            "mode": self.package,
+            "solved": self.solved(),
+            "total": len(EXERCISES),
+            "exercises": [
+                {
+                    "id": r.exercise.id,
+                    "module": r.exercise.module,
+                    "file": r.exercise.relpath(self.package),
+                    "line": r.exercise.line(self.package),
+                    "status": r.status,
+                    "passed": r.passed,
+                    "failed": r.failed,
+                }
+                for r in self.ran()
+            ],
+        }
+
+    def write_json(self, path: str) -> None:
+        with open(path, "w", encoding="utf-8") as file:
+            json.dump(self.as_json(), file, indent=2)
+            file.write("\n")
+
+    def as_markdown(self) -> str:
+        rows = [
+            f"| {module} | {sum(r.status == 'solved' for r in results)}/{len(results)} | "
+            + " ".join(f"{ICONS[r.status]} `{r.exercise.name}`" for r in results)
+            + " |"
+            for module, results in self.by_module()
+        ]
+        head = f"### autograd-kata: {self.solved()}/{len(EXERCISES)} solved\n\n| module | solved | exercises |\n|---|---|---|"
+        legend = " · ".join(f"{icon} {status}" for status, icon in ICONS.items())
+        return "\n".join([head, *rows, "", legend, ""])

@@ -1,0 +1,95 @@
+"""Module 3, many values at once: the sum trick on the lab's grids, other sizes and dtypes, and near misses."""
+
+import pytest
+import torch
+
+from tests.kata.checks import NearMiss, expect_call, random_tensor, rejects
+
+
+def grids() -> list[torch.Tensor]:
+    """The lab's two grids, a seeded-random one, a float64 one (the dtype must carry through) and one point."""
+    return [
+        torch.linspace(-10, 10, 10),
+        torch.linspace(-3, 3, 100),
+        random_tensor(7, seed=7),
+        random_tensor(5, seed=8, dtype=torch.float64),
+        torch.tensor([0.0, -1.0, 0.5, 2.0]),
+    ]
+
+
+@pytest.mark.exercise("many_values.square_at")
+def test_square_at(solution):
+    for x in grids():
+        expect_call(solution, (x,), 2 * x)
+
+
+@pytest.mark.exercise("many_values.relu_at")
+def test_relu_at(solution):
+    for x in grids():
+        expect_call(solution, (x,), (x > 0).to(x.dtype))
+
+
+@pytest.mark.exercise("many_values.mean_square_gradient")
+def test_mean_square_gradient(solution):
+    for x in grids():
+        expect_call(solution, (x,), 2 * x / len(x), likely={"the gradient of the sum, not of the mean": 2 * x})
+
+
+def square(t):
+    return t**2
+
+
+def step(t):
+    return (t > 0).to(t.dtype)
+
+
+CURVES = {square: lambda t: 2 * t, torch.relu: step, torch.sin: torch.cos}
+
+
+@pytest.mark.exercise("many_values.curve")
+def test_curve(solution):
+    for f, derivative in CURVES.items():
+        for x in grids():
+            expect_call(solution, (f, x), (x.numpy(), f(x).numpy(), derivative(x).numpy()))
+
+
+def sum_trick(f, finish=lambda x, y: x.grad, reduce=torch.sum):
+    """A learner-style solution: autograd through reduce(f(x)) on a copy of the points, then `finish`."""
+
+    def solve(x):
+        x = x.clone().requires_grad_()
+        y = f(x)
+        reduce(y).backward()
+        return finish(x, y)
+
+    return solve
+
+
+def curve_by(finish):
+    return lambda f, x: sum_trick(f, finish)(x)
+
+
+test_square_at_rejects = rejects(
+    test_square_at,
+    NearMiss("no-sum", sum_trick(square, reduce=lambda y: y), "only for scalar outputs"),
+    NearMiss("mean-not-sum", sum_trick(square, reduce=torch.mean), "expected"),
+    NearMiss("float32-always", lambda x: sum_trick(square)(x.float()), "dtype"),
+)
+test_relu_at_rejects = rejects(
+    test_relu_at,
+    NearMiss("by-hand", lambda x: (x > 0).to(x.dtype), "autograd never ran"),
+    NearMiss("clamp-slope-1-at-0", sum_trick(lambda t: t.clamp(min=0)), "expected"),
+    NearMiss("keeps-shape-2d", lambda x: sum_trick(torch.relu)(x).unsqueeze(1), "shape"),
+)
+test_mean_square_gradient_rejects = rejects(
+    test_mean_square_gradient,
+    NearMiss("sum-not-mean", sum_trick(square), "the gradient of the sum"),
+    NearMiss("n-minus-1", lambda x: sum_trick(square)(x) / (len(x) - 1), "expected"),
+    NearMiss("returns-mean", sum_trick(square, lambda x, y: y.mean().detach(), reduce=torch.mean), "shape"),
+)
+test_curve_rejects = rejects(
+    test_curve,
+    NearMiss("tensors", curve_by(lambda x, y: (x.detach(), y.detach(), x.grad)), "expected a numpy array"),
+    NearMiss("swapped", curve_by(lambda x, y: (x.detach().numpy(), x.grad.numpy(), y.detach().numpy())), "expected"),
+    NearMiss("attached", curve_by(lambda x, y: (x.detach().numpy(), y, x.grad.numpy())), "numpy array"),
+)

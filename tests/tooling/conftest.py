@@ -1,0 +1,62 @@
+"""Fixtures for driving the kata as a learner would: a fresh pytest process on a temporary copy of the repo.
+
+These tests take seconds each (every process imports torch), so tests/tooling runs only when named:
+`pytest tests/tooling`, as .ci/run does.
+"""
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.kata.course import BY_ID, ROOT
+
+COPIED = ("exercises", "reference", "tests", "conftest.py", "pyproject.toml")
+
+
+class KataCopy:
+    """A throwaway copy of the kata that a test can solve exercises in and run pytest on."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def solve(self, exercise_id: str) -> None:
+        """Replace one stub with its reference solution, as a learner who got it right would."""
+        exercise = BY_ID[exercise_id]
+        solution = definition_source(exercise.path("reference"), exercise.name)
+        stub_file = self.path / exercise.relpath("exercises")
+        stub = definition_source(stub_file, exercise.name)
+        stub_file.write_text(stub_file.read_text(encoding="utf-8").replace(stub, solution), encoding="utf-8")
+
+    def pytest(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+            cwd=self.path, capture_output=True, text=True, timeout=timeout,
+        )
+
+
+def definition_source(path: Path, name: str) -> str:
+    text = path.read_text(encoding="utf-8")
+    node = next(n for n in ast.parse(text).body if getattr(n, "name", None) == name)
+    return ast.get_source_segment(text, node)
+
+
+@pytest.fixture
+def kata_copy(tmp_path: Path) -> KataCopy:
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "tooling"))
+        else:
+            shutil.copy(source, tmp_path / name)
+    return KataCopy(tmp_path)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A fresh process per test pays torch's import: give these more than the exercises' few seconds."""
+    for item in items:
+        if Path(__file__).parent in item.path.parents:
+            item.add_marker(pytest.mark.timeout(180))
