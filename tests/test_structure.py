@@ -30,8 +30,11 @@ def functions_within(node: ast.FunctionDef | ast.ClassDef) -> list[ast.FunctionD
 def shape(node: ast.FunctionDef | ast.ClassDef) -> list[tuple[str, str, str | None]]:
     """What must match between stub and solution: names, signatures and docstrings, of a function or class."""
     return [(node.name, "", ast.get_docstring(node))] + [
-        (fn.name, ast.unparse(fn.args) + " -> " + (ast.unparse(fn.returns) if fn.returns else ""),
-         ast.get_docstring(fn))
+        (
+            fn.name,
+            ast.unparse(fn.args) + " -> " + (ast.unparse(fn.returns) if fn.returns else ""),
+            ast.get_docstring(fn),
+        )
         for fn in functions_within(node)
     ]
 
@@ -56,7 +59,9 @@ def is_stub(node: ast.FunctionDef | ast.ClassDef) -> bool:
 def test_exercises_mirror_reference(module, request):
     """Same public names, signatures and docstrings on both sides, in course order; stubs only raise."""
     stubs, solutions = parsed("exercises", module), parsed("reference", module)
-    if not request.config.getoption("reference") and not (stubs and all(map(is_stub, public_definitions(stubs).values()))):
+    if not request.config.getoption("reference") and not (
+        stubs and all(map(is_stub, public_definitions(stubs).values()))
+    ):
         pytest.skip(f"exercises/{module}.py holds the learner's work now; this checks the pristine kata")
     assert stubs is not None and solutions is not None, f"{module}: a side does not parse"
     assert ast.get_docstring(stubs) and ast.get_docstring(stubs) == ast.get_docstring(solutions), (
@@ -71,6 +76,8 @@ def test_exercises_mirror_reference(module, request):
 
 
 def test_every_exercise_has_tests():
-    marked = re.findall(r"exercise\(\"([\w.]+)\"\)", "".join(p.read_text() for p in Path(ROOT, "tests").glob("test_*.py")))
+    marked = re.findall(
+        r"exercise\(\"([\w.]+)\"\)", "".join(p.read_text() for p in Path(ROOT, "tests").glob("test_*.py"))
+    )
     course_ids = [f"{module}.{name}" for module, names in COURSE.items() for name in names]
     assert sorted(set(marked)) == sorted(course_ids), "each exercise in tests/course.py needs a marked test"

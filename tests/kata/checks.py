@@ -56,7 +56,9 @@ def type_problem(got: Any, expected: Any) -> str | None:
     return None
 
 
-def value_problem(got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float, likely: dict[str, Any]) -> str | None:
+def value_problem(
+    got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float, likely: dict[str, Any]
+) -> str | None:
     if got.shape != expected.shape:
         return f"expected shape {list(expected.shape)}, got {list(got.shape)}"
     if got.dtype != expected.dtype:
@@ -70,7 +72,11 @@ def value_problem(got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: 
     else:
         return None
     cause = next(
-        (why for why, wrong in likely.items() if torch.allclose(got, torch.as_tensor(wrong, dtype=got.dtype), rtol, atol)),
+        (
+            why
+            for why, wrong in likely.items()
+            if torch.allclose(got, torch.as_tensor(wrong, dtype=got.dtype), rtol, atol)
+        ),
         detail,
     )
     return f"expected {short_repr(expected)}, got {short_repr(got)}: {cause}"
@@ -78,13 +84,15 @@ def value_problem(got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: 
 
 def common_mistakes(expected: torch.Tensor) -> dict[str, torch.Tensor]:
     return {
-        "exactly twice the answer: gradients accumulated over two backward() calls; zero .grad in between": 2 * expected,
+        "exactly twice the answer: gradients accumulated over two backward() calls; zero .grad in between": 2
+        * expected,
         "the sign is flipped": -expected,
     }
 
 
-def expect_like(got: Any, expected: Any, where: str, *, rtol: float = RTOL, atol: float = ATOL,
-                likely: dict[str, Any] | None = None) -> None:
+def expect_like(
+    got: Any, expected: Any, where: str, *, rtol: float = RTOL, atol: float = ATOL, likely: dict[str, Any] | None = None
+) -> None:
     """Fail unless `got` matches `expected` (a tensor, numpy array, or tuple of them) in type, shape, dtype, value."""
     problem = type_problem(got, expected)
     if problem is None and isinstance(expected, tuple):
@@ -100,13 +108,17 @@ def expect_like(got: Any, expected: Any, where: str, *, rtol: float = RTOL, atol
         fail(f"{where}: {problem}")
 
 
-def expect_call(solution: Solution, args: Sequence[Any], expected: Any, *, autograd: bool = True, **tolerances: Any) -> Any:
+def expect_call(
+    solution: Solution, args: Sequence[Any], expected: Any, *, autograd: bool = True, **tolerances: Any
+) -> Any:
     """Call the solution, check the result, and (where the task says 'by autograd') that autograd made it."""
     got = solution(*args)
     expect_like(got, expected, solution.call, **tolerances)
     if autograd and not solution.autograd_ran:
-        fail(f"{solution.call}: the value is right, but autograd never ran; compute it with backward() "
-             "or torch.autograd.grad, not by hand")
+        fail(
+            f"{solution.call}: the value is right, but autograd never ran; compute it with backward() "
+            "or torch.autograd.grad, not by hand"
+        )
     return got
 
 

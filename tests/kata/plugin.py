@@ -41,7 +41,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--reference", action="store_true", help="run the tests against reference/, the solutions")
     group.addoption("--next", action="store_true", help="run only the first unsolved exercise, in course order")
     group.addoption(
-        "--hint", nargs="?", const="", default=None, metavar="ID",
+        "--hint",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ID",
         help="print the hint for the --next exercise, or for exercise ID (e.g. derivatives.square)",
     )
     group.addoption("--progress-json", metavar="PATH", help="write each exercise's status as JSON to PATH")
@@ -204,12 +208,17 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     write = terminalreporter.write_line
     newly_solved, streaks = remember(config, progress)
     solved, total = progress.solved(), len(EXERCISES)
-    terminalreporter.write_sep("=", f"autograd-kata: {solved}/{total} solved", green=solved == total, yellow=solved < total)
+    terminalreporter.write_sep(
+        "=", f"autograd-kata: {solved}/{total} solved", green=solved == total, yellow=solved < total
+    )
     if not kata.focus_only:
         for line in progress.module_lines():
             write(line)
     for exercise in newly_solved:
-        write(f"Solved {exercise.id}! Compare with the instructor's solution in {exercise.location('reference')}.", green=True)
+        write(
+            f"Solved {exercise.id}! Compare with the instructor's solution in {exercise.location('reference')}.",
+            green=True,
+        )
     upcoming = progress.next_up()
     if upcoming is None:
         write(f"Every exercise that ran is solved ({len(progress.results)} of {total}).", green=True, bold=True)

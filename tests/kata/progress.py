@@ -75,6 +75,7 @@ class Progress:
                     "status": r.status,
                     "passed": r.passed,
                     "failed": r.failed,
+                    "cause": r.cause,
                 }
                 for r in self.ran()
             ],
@@ -92,6 +93,7 @@ class Progress:
             + " |"
             for module, results in self.by_module()
         ]
-        head = f"### autograd-kata: {self.solved()}/{len(EXERCISES)} solved\n\n| module | solved | exercises |\n|---|---|---|"
+        title = f"### autograd-kata: {self.solved()}/{len(EXERCISES)} solved"
+        head = f"{title}\n\n| module | solved | exercises |\n|---|---|---|"
         legend = " · ".join(f"{icon} {status}" for status, icon in ICONS.items())
         return "\n".join([head, *rows, "", legend, ""])

@@ -50,7 +50,7 @@ def learner_line(tb) -> str:
     for frame in reversed(traceback.extract_tb(tb)):
         path = frame.filename
         if path.startswith(str(ROOT / "exercises")) or path.startswith(str(ROOT / "reference")):
-            return f"{path[len(str(ROOT)) + 1:]}:{frame.lineno}"
+            return f"{path[len(str(ROOT)) + 1 :]}:{frame.lineno}"
     return ""
 
 

@@ -23,6 +23,14 @@ class KataCopy:
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    def replace_body(self, exercise_id: str, body: str) -> None:
+        """Give one stub another body, as a learner mid-way would."""
+        exercise = BY_ID[exercise_id]
+        stub_file = self.path / exercise.relpath("exercises")
+        text = stub_file.read_text(encoding="utf-8")
+        stub = definition_source(stub_file, exercise.name)
+        stub_file.write_text(text.replace(stub, stub.replace("raise NotImplementedError", body)), encoding="utf-8")
+
     def solve(self, exercise_id: str) -> None:
         """Replace one stub with its reference solution, as a learner who got it right would."""
         exercise = BY_ID[exercise_id]
@@ -33,8 +41,11 @@ class KataCopy:
 
     def pytest(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-            cwd=self.path, capture_output=True, text=True, timeout=timeout,
+            [sys.executable, "-m", "pytest", *args],
+            cwd=self.path,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
 
 

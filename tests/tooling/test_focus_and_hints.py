@@ -48,8 +48,13 @@ def test_progress_json_and_markdown_from_a_real_run(kata_copy):
     assert report["mode"] == "exercises" and report["solved"] == 1
     first = report["exercises"][0]
     assert first == {
-        "id": "derivatives.square", "module": "derivatives", "file": "exercises/derivatives.py",
-        "line": first["line"], "status": "solved", "passed": 1, "failed": 0,
+        "id": "derivatives.square",
+        "module": "derivatives",
+        "file": "exercises/derivatives.py",
+        "line": first["line"],
+        "status": "solved",
+        "passed": 1,
+        "failed": 0,
     }
     assert {e["status"] for e in report["exercises"][1:]} == {"todo"}
     table = (kata_copy.path / "summary.md").read_text()
