@@ -44,12 +44,178 @@ COURSE: dict[str, dict[str, str]] = {
             "f(x) and x.grad into a numpy array."
         ),
     },
-    "activations": {},  # PLACEHOLDER: replaced by this module's exercises
-    "chain_rule": {},  # PLACEHOLDER: replaced by this module's exercises
-    "gradient_mechanics": {},  # PLACEHOLDER: replaced by this module's exercises
-    "higher_order": {},  # PLACEHOLDER: replaced by this module's exercises
-    "jacobians": {},  # PLACEHOLDER: replaced by this module's exercises
-    "custom_functions": {},  # PLACEHOLDER: replaced by this module's exercises
-    "numerical": {},  # PLACEHOLDER: replaced by this module's exercises
-    "gradients_at_work": {},  # PLACEHOLDER: replaced by this module's exercises
+    "activations": {
+        "tanh_at": (
+            "The sum trick from many_values, with torch.tanh in place of the square: clone the points, "
+            "requires_grad_(), torch.tanh(x).sum().backward(), return x.grad."
+        ),
+        "softplus_at": (
+            "The same recipe with torch.nn.functional.softplus. Autograd's answer should match torch.sigmoid(x): "
+            "print both to see it."
+        ),
+        "leaky_relu_at": (
+            "F.leaky_relu(x, negative_slope) takes the slope as its second argument; without it the default 0.01 "
+            "is used. Then the sum trick as before."
+        ),
+        "gelu_at": (
+            "torch.nn.functional.gelu(x) is the exact GELU; leave approximate at its default. Then the sum trick."
+        ),
+        "sigmoid_closed_form": (
+            "No backward() here: compute s = torch.sigmoid(x) and return s * (1 - s)."
+        ),
+        "closed_form_gap": (
+            "Get f's slope at every point by the sum trick, then subtract derivative(...) evaluated at points "
+            "that are not attached to the graph (x.detach(), or the x you were given)."
+        ),
+    },
+    "chain_rule": {
+        "sin_of_square_at": (
+            "Write the composition as torch code, torch.sin(x ** 2), and use the sum trick: autograd applies the "
+            "chain rule for you."
+        ),
+        "gaussian_at": "The sum trick on torch.exp(-x ** 2 / 2). Mind that the whole -x²/2 is the exponent.",
+        "log_one_plus_exp_at": (
+            "The sum trick on torch.log(1 + torch.exp(x)); autograd's answer equals torch.sigmoid(x)."
+        ),
+        "sin_of_square_parts": (
+            "Keep u = x ** 2 in a variable and call u.retain_grad() before backward(): autograd then keeps "
+            "u.grad (dy/du) besides x.grad (dy/dx)."
+        ),
+        "chain_parts": (
+            "dy/du and dy/dx come from one backward() through outer(u) with u.retain_grad(), as before. du/dx "
+            "needs its own pass: inner on a fresh copy of the points, its sum, backward()."
+        ),
+    },
+    "gradient_mechanics": {
+        "grad_after_k_backwards": (
+            "Make the leaf once, then loop k times: build y = x ** 3 inside the loop and call y.backward(). "
+            "Do not touch x.grad in between: autograd adds into it."
+        ),
+        "grads_per_step": (
+            "In the loop over targets: first w.grad = None (or w.grad.zero_() once it exists), then backward() "
+            "on (w - target) ** 2, then keep w.grad.clone(). torch.stack turns the list into one tensor."
+        ),
+        "backward_twice": (
+            "The first y.backward(retain_graph=True) keeps the graph's saved values; the second y.backward() "
+            "can then run and adds into x.grad."
+        ),
+        "no_grad_square": (
+            "Compute x ** 2 inside a `with torch.no_grad():` block and return it; do not detach afterwards, "
+            "and do not change x."
+        ),
+        "detached_product_grad": (
+            "The sum trick on x * x.detach(): autograd treats the detached copy as a constant."
+        ),
+        "leaf_parameter": (
+            "A tensor made by an operation on a tensor that requires grad is no leaf. So compute values * scale "
+            "while nothing requires grad yet, and only then switch tracking on with .requires_grad_()."
+        ),
+    },
+    "higher_order": {
+        "first_derivative": (
+            "torch.autograd.grad(f(x).sum(), x) returns a tuple with one gradient per input; unpack it. "
+            "Unlike backward(), it leaves every .grad alone."
+        ),
+        "second_derivative": (
+            "The first grad call needs create_graph=True: only then is f'(x) itself built from x, so that "
+            "a second torch.autograd.grad of f'(x).sum() can differentiate it."
+        ),
+        "nth_derivative": (
+            "Build p(x) from the coefficients and differentiate in a loop with create_graph=True. Once a derivative "
+            "no longer requires grad it is a constant, and every later derivative is torch.zeros_like(x)."
+        ),
+        "mixed_partial": (
+            "Take ∂f/∂u with create_graph=True, then differentiate it with respect to v. When ∂f/∂u does not "
+            "involve v, grad raises unless allow_unused=True, and then returns None for v: the answer is 0."
+        ),
+        "hessian_matrix": (
+            "Row i of the Hessian is the gradient of ∂f/∂pᵢ: take the gradient with create_graph=True, then one "
+            "grad per entry (retain_graph=True) and torch.stack the rows. Or call torch.autograd.functional.hessian."
+        ),
+    },
+    "jacobians": {
+        "gradient": (
+            "f(x) is already a scalar, so no sum trick: a copy of x with requires_grad, f(x).backward(), "
+            "then the copy's .grad."
+        ),
+        "vector_jacobian_product": (
+            "backward() on a non-scalar y needs a weight per output: y.backward(gradient=v). "
+            "The sum trick is the special case v = torch.ones_like(y)."
+        ),
+        "elementwise_jacobian": (
+            "The sum trick gives f'(xᵢ) at every point in one pass; torch.diag turns that vector into "
+            "the diagonal matrix."
+        ),
+        "jacobian_matrix": (
+            "torch.autograd.functional.jacobian(f, x) returns the (m, n) matrix, one row per output. "
+            "By hand: one torch.autograd.grad per output, with retain_graph=True, then torch.stack."
+        ),
+        "per_sample_gradients": (
+            "Write the loss of ONE sample as a function of (w, x, y). torch.func.grad of it differentiates "
+            "with respect to w; torch.func.vmap with in_dims=(None, 0, 0) shares w and maps over the rows."
+        ),
+    },
+    "custom_functions": {
+        "Cube": (
+            "In forward, ctx.save_for_backward(x) and return x ** 3. In backward, (x,) = ctx.saved_tensors and "
+            "return grad_output times the derivative: the chain rule, so never forget grad_output."
+        ),
+        "Multiply": (
+            "Save both x and y. backward returns a tuple with one gradient per forward input, in order: "
+            "each factor's gradient is grad_output times the other factor."
+        ),
+        "ClippedReLU": (
+            "Save x, not the output. In backward, a mask such as (x > 0) & (x < 1) is True exactly where "
+            "the slope is 1; multiplying grad_output by it zeroes the rest."
+        ),
+        "StraightThroughRound": (
+            "forward is just torch.round(x); backward returns grad_output as it came, so nothing needs saving."
+        ),
+        "ClipGradient": (
+            "A float is not a tensor: keep it as ctx.bound = bound. forward returns x.clone(); backward returns "
+            "grad_output.clamp(-ctx.bound, ctx.bound) and None, the 'gradient' of bound."
+        ),
+    },
+    "numerical": {
+        "central_difference": (
+            "No autograd here: call f twice, at x + h and at x - h, and divide the difference by 2 * h. "
+            "Tensor arithmetic works on all the points at once."
+        ),
+        "numerical_gradient": (
+            "Move one coordinate at a time: the rows of h * torch.eye(len(x), dtype=x.dtype) are the steps h·eᵢ. "
+            "Each gives one central difference; torch.stack collects them. Never change x itself."
+        ),
+        "relative_error": (
+            "Get num from central_difference and auto with the sum trick of many_values. Divide |num - auto| by "
+            "|auto|.clamp(min=torch.finfo(x.dtype).tiny)."
+        ),
+        "step_size": "torch.finfo(dtype).eps is the machine epsilon; raise it to the power 1 / 3.",
+        "gradcheck_passes": (
+            "torch.autograd.gradcheck(f, (x_that_requires_grad,), raise_exception=False) returns the verdict "
+            "instead of raising. Its inputs go in a tuple, and at least one must require grad."
+        ),
+    },
+    "gradients_at_work": {
+        "descent_step": (
+            "Get f'(x) as in derivatives.square, from ((x - 3) ** 2).backward(). Compute x - lr * x.grad "
+            "inside torch.no_grad(), so that the new point is not part of the graph."
+        ),
+        "minimize": (
+            "Keep one leaf x. In a loop: clear x.grad (x.grad = None), backward, return if |x.grad| < tol or "
+            "max_steps steps are done, else update x in place under torch.no_grad() (x -= lr * x.grad)."
+        ),
+        "mse_gradients": (
+            "Make w and b leaf tensors with dtype=x.dtype and requires_grad=True, build "
+            "torch.mean((w * x + b - y) ** 2), call backward(), and return (w.grad, b.grad)."
+        ),
+        "sgd_step": (
+            "Inside torch.no_grad(), p -= lr * p.grad changes the parameter itself; p = p - lr * p.grad would "
+            "only rebind a name. Skip parameters whose .grad is None, and leave .grad alone."
+        ),
+        "fit_line": (
+            "w and b start as torch.zeros((), dtype=x.dtype, requires_grad=True); torch.optim.SGD([w, b], lr=lr). "
+            "Each step: optimizer.zero_grad(), loss, loss.backward(), optimizer.step(). zero_grad must not "
+            "come between backward and step."
+        ),
+    },
 }

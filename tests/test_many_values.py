@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from tests.kata.checks import NearMiss, expect_call, random_tensor, rejects
+from tests.kata.checks import NearMiss, expect_call, random_tensor, rejects, slope_by_autograd
 
 
 def grids() -> list[torch.Tensor]:
@@ -53,39 +53,27 @@ def test_curve(solution):
             expect_call(solution, (f, x), (x.numpy(), f(x).numpy(), derivative(x).numpy()))
 
 
-def sum_trick(f, finish=lambda x, y: x.grad, reduce=torch.sum):
-    """A learner-style solution: autograd through reduce(f(x)) on a copy of the points, then `finish`."""
-
-    def solve(x):
-        x = x.clone().requires_grad_()
-        y = f(x)
-        reduce(y).backward()
-        return finish(x, y)
-
-    return solve
-
-
 def curve_by(finish):
-    return lambda f, x: sum_trick(f, finish)(x)
+    return lambda f, x: slope_by_autograd(f, finish)(x)
 
 
 test_square_at_rejects = rejects(
     test_square_at,
-    NearMiss("no-sum", sum_trick(square, reduce=lambda y: y), "only for scalar outputs"),
-    NearMiss("mean-not-sum", sum_trick(square, reduce=torch.mean), "expected"),
-    NearMiss("float32-always", lambda x: sum_trick(square)(x.float()), "dtype"),
+    NearMiss("no-sum", slope_by_autograd(square, reduce=lambda y: y), "only for scalar outputs"),
+    NearMiss("mean-not-sum", slope_by_autograd(square, reduce=torch.mean), "expected"),
+    NearMiss("float32-always", lambda x: slope_by_autograd(square)(x.float()), "dtype"),
 )
 test_relu_at_rejects = rejects(
     test_relu_at,
     NearMiss("by-hand", lambda x: (x > 0).to(x.dtype), "autograd never ran"),
-    NearMiss("clamp-slope-1-at-0", sum_trick(lambda t: t.clamp(min=0)), "expected"),
-    NearMiss("keeps-shape-2d", lambda x: sum_trick(torch.relu)(x).unsqueeze(1), "shape"),
+    NearMiss("clamp-slope-1-at-0", slope_by_autograd(lambda t: t.clamp(min=0)), "expected"),
+    NearMiss("keeps-shape-2d", lambda x: slope_by_autograd(torch.relu)(x).unsqueeze(1), "shape"),
 )
 test_mean_square_gradient_rejects = rejects(
     test_mean_square_gradient,
-    NearMiss("sum-not-mean", sum_trick(square), "the gradient of the sum"),
-    NearMiss("n-minus-1", lambda x: sum_trick(square)(x) / (len(x) - 1), "expected"),
-    NearMiss("returns-mean", sum_trick(square, lambda x, y: y.mean().detach(), reduce=torch.mean), "shape"),
+    NearMiss("sum-not-mean", slope_by_autograd(square), "the gradient of the sum"),
+    NearMiss("n-minus-1", lambda x: slope_by_autograd(square)(x) / (len(x) - 1), "expected"),
+    NearMiss("returns-mean", slope_by_autograd(square, lambda x, y: y.mean().detach(), reduce=torch.mean), "shape"),
 )
 test_curve_rejects = rejects(
     test_curve,

@@ -1,0 +1,82 @@
+"""Activations: the sum trick gives each activation's slope at every point and checks slopes found by hand."""
+
+from collections.abc import Callable
+
+import torch
+
+
+def tanh_at(x: torch.Tensor) -> torch.Tensor:
+    """The derivative of tanh at every point of x, by autograd: tanh'(x) = 1 − tanh²(x).
+
+    x: a 1-D float tensor of points; it does not require grad.
+    Returns: a tensor of x's shape and dtype.
+
+    Example: tanh_at(torch.tensor([0.0, 1.0])) -> tensor([1.0000, 0.4200])
+    """
+    raise NotImplementedError
+
+
+def softplus_at(x: torch.Tensor) -> torch.Tensor:
+    """The derivative of softplus(x) = log(1 + eˣ) at every point of x, by autograd: it is the sigmoid σ(x).
+
+    x: a 1-D float tensor of points; it does not require grad.
+    Returns: a tensor of x's shape and dtype, σ(x) = 1 / (1 + e⁻ˣ) at each point.
+
+    Example: softplus_at(torch.tensor([0.0, 2.0])) -> tensor([0.5000, 0.8808])
+    """
+    raise NotImplementedError
+
+
+def leaky_relu_at(x: torch.Tensor, negative_slope: float) -> torch.Tensor:
+    """The derivative of leaky ReLU at every point of x, by autograd (torch.nn.functional.leaky_relu).
+
+    leaky_relu(x) = x where x > 0, negative_slope · x elsewhere; its slope is 1 where x > 0 and
+    negative_slope where x <= 0 (at exactly 0 autograd takes the left slope).
+    x: a 1-D float tensor of points; it does not require grad.
+    negative_slope: the slope left of 0, a Python float.
+    Returns: a tensor of x's shape and dtype.
+
+    Example: leaky_relu_at(torch.tensor([-1.0, 0.0, 2.0]), 0.1) -> tensor([0.1000, 0.1000, 1.0000])
+    """
+    raise NotImplementedError
+
+
+def gelu_at(x: torch.Tensor) -> torch.Tensor:
+    """The derivative of the exact GELU(x) = x·Φ(x) at every point of x, by autograd: Φ(x) + x·φ(x).
+
+    Φ is the standard normal CDF, φ its density. torch.nn.functional.gelu is exact unless approximate="tanh".
+    x: a 1-D float tensor of points; it does not require grad.
+    Returns: a tensor of x's shape and dtype.
+
+    Example: gelu_at(torch.tensor([0.0, 1.0])) -> tensor([0.5000, 1.0833])
+    """
+    raise NotImplementedError
+
+
+def sigmoid_closed_form(x: torch.Tensor) -> torch.Tensor:
+    """The derivative of the sigmoid at every point of x, by hand, without autograd: σ'(x) = σ(x)·(1 − σ(x)).
+
+    x: a 1-D float tensor of points; it does not require grad.
+    Returns: a tensor of x's shape and dtype.
+
+    Example: sigmoid_closed_form(torch.tensor([0.0, 2.0])) -> tensor([0.2500, 0.1050])
+    """
+    raise NotImplementedError
+
+
+def closed_form_gap(
+    f: Callable[[torch.Tensor], torch.Tensor],
+    derivative: Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+) -> torch.Tensor:
+    """How far a hand-written derivative is from autograd's: f'(x) by autograd minus derivative(x), pointwise.
+
+    A right closed form gives zeros (up to rounding); a wrong one shows where and by how much it is off.
+    f: an elementwise function of a tensor, such as torch.sigmoid.
+    derivative: a candidate for f' written by hand, an elementwise function of a tensor.
+    x: a 1-D float tensor of points; it does not require grad.
+    Returns: a tensor of x's shape and dtype, f'(x) − derivative(x) at each point.
+
+    Example: closed_form_gap(torch.sigmoid, torch.sigmoid, torch.tensor([0.0])) -> tensor([-0.2500])
+    """
+    raise NotImplementedError

@@ -1,0 +1,110 @@
+"""Custom autograd Functions: you write forward and backward; autograd calls your backward, never its own."""
+
+import torch
+from torch.autograd.function import FunctionCtx
+
+
+class Cube(torch.autograd.Function):
+    """y = x³, with the backward written by hand: ∂L/∂x = ∂L/∂y · 3x².
+
+    Used as Cube.apply(x). x: a float tensor of any shape.
+    Returns: a tensor of x's shape and dtype; backward fills x.grad with grad_output · 3x².
+
+    Example: x = torch.tensor(2.0, requires_grad=True); Cube.apply(x).backward() -> x.grad is tensor(12.)
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, x: torch.Tensor) -> torch.Tensor:
+        """Return x³, and keep what backward needs with ctx.save_for_backward."""
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, grad_output: torch.Tensor) -> torch.Tensor:
+        """grad_output is ∂L/∂y, of y's shape. Return ∂L/∂x = grad_output · 3x² (the chain rule)."""
+        raise NotImplementedError
+
+
+class Multiply(torch.autograd.Function):
+    """z = x · y elementwise, with one gradient per input: ∂L/∂x = ∂L/∂z · y and ∂L/∂y = ∂L/∂z · x.
+
+    Used as Multiply.apply(x, y). x, y: float tensors of the same shape and dtype.
+    Returns: a tensor of that shape and dtype; backward fills x.grad and y.grad.
+
+    Example: x, y = tensor(2.), tensor(5.), both requiring grad; Multiply.apply(x, y).backward()
+      -> x.grad is tensor(5.), y.grad is tensor(2.)
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Return x · y, and save both factors: each one's gradient needs the other."""
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, grad_output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return (∂L/∂x, ∂L/∂y), in the order forward took its inputs."""
+        raise NotImplementedError
+
+
+class ClippedReLU(torch.autograd.Function):
+    """y = x clamped to [0, 1], with slope 1 strictly inside (0 < x < 1) and 0 elsewhere, at the kinks too.
+
+    Used as ClippedReLU.apply(x). x: a float tensor of any shape.
+    Returns: a tensor of x's shape and dtype; backward fills x.grad with grad_output where 0 < x < 1, else 0.
+
+    Example: ClippedReLU.apply(torch.tensor([-1.0, 0.5, 2.0])) -> tensor([0.0000, 0.5000, 1.0000])
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, x: torch.Tensor) -> torch.Tensor:
+        """Return x clamped to [0, 1], and save what backward needs to tell inside from outside."""
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, grad_output: torch.Tensor) -> torch.Tensor:
+        """Return grad_output where 0 < x < 1 and 0 elsewhere."""
+        raise NotImplementedError
+
+
+class StraightThroughRound(torch.autograd.Function):
+    """Rounding with a straight-through gradient: forward rounds, backward pretends it was the identity.
+
+    round's true gradient is 0 almost everywhere, which would stop all learning upstream of it (as in
+    quantised networks); the straight-through estimator passes grad_output through unchanged instead.
+    Used as StraightThroughRound.apply(x). x: a float tensor of any shape.
+    Returns: torch.round(x) (halves go to the nearest even integer), of x's shape and dtype;
+      backward fills x.grad with grad_output itself.
+
+    Example: StraightThroughRound.apply(torch.tensor([0.4, 1.6, 2.5])) -> tensor([0., 2., 2.])
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, x: torch.Tensor) -> torch.Tensor:
+        """Return torch.round(x)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, grad_output: torch.Tensor) -> torch.Tensor:
+        """Return grad_output unchanged, as if forward had been the identity."""
+        raise NotImplementedError
+
+
+class ClipGradient(torch.autograd.Function):
+    """The identity on the way forward; on the way back, the gradient clamped to [-bound, bound].
+
+    Used as ClipGradient.apply(x, bound). x: a float tensor of any shape; bound: a positive Python float.
+    Returns: a tensor equal to x; backward fills x.grad with grad_output clamped to [-bound, bound].
+      bound is not a tensor, so it gets no gradient: backward returns None in its place.
+
+    Example: x = torch.zeros(2, requires_grad=True); ClipGradient.apply(x, 1.0).backward(torch.tensor([-3.0, 0.5]))
+      -> x.grad is tensor([-1.0000,  0.5000])
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, x: torch.Tensor, bound: float) -> torch.Tensor:
+        """Return a copy of x; keep bound on ctx (ctx.bound = bound), as save_for_backward takes only tensors."""
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: FunctionCtx, grad_output: torch.Tensor) -> tuple[torch.Tensor, None]:
+        """Return (grad_output clamped to [-bound, bound], None): one gradient per forward input."""
+        raise NotImplementedError

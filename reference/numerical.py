@@ -1,0 +1,75 @@
+"""Numerical derivatives: finite differences check autograd, and the step size h decides how well they do."""
+
+from collections.abc import Callable
+
+import torch
+
+
+def central_difference(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, h: float) -> torch.Tensor:
+    """The central finite difference (f(x + h) − f(x − h)) / (2h), an estimate of f'(x) with error about h².
+
+    f: an elementwise function of a tensor, such as torch.sin.
+    x: a float tensor of points; h: the step, a positive Python float.
+    Returns: a tensor of x's shape and dtype, the estimate at each point.
+
+    Example: central_difference(lambda t: t ** 3, torch.tensor([1.0, 2.0]), 0.1) -> tensor([ 3.0100, 12.0100])
+    """
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def numerical_gradient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, h: float) -> torch.Tensor:
+    """The gradient of a scalar function of a vector by central differences, one coordinate at a time.
+
+    Entry i is (f(x + h·eᵢ) − f(x − h·eᵢ)) / (2h), with eᵢ the i-th unit vector: 2n calls of f for n
+    coordinates, where autograd needs one backward pass.
+    f: a function from a 1-D tensor to a 0-dim tensor, such as lambda t: (t ** 2).sum().
+    x: a 1-D float tensor, left unchanged; h: the step, a positive Python float.
+    Returns: a tensor of x's shape and dtype.
+
+    Example: numerical_gradient(lambda t: t[0] * t[1], torch.tensor([2.0, 3.0]), 0.1) -> tensor([3.0000, 2.0000])
+    """
+    steps = h * torch.eye(len(x), dtype=x.dtype)
+    return torch.stack([(f(x + step) - f(x - step)) / (2 * h) for step in steps])
+
+
+def relative_error(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, h: float) -> torch.Tensor:
+    """How far the central difference of f is from autograd's derivative, relative to autograd's.
+
+    |num − auto| / max(|auto|, tiny) at each point, where num is central_difference(f, x, h), auto is f'(x)
+    by autograd, and tiny = torch.finfo(x.dtype).tiny keeps 0 / 0 (where both are 0) at 0 instead of NaN.
+    f: an elementwise function of a tensor; x: a float tensor of points; h: a positive Python float.
+    Returns: a tensor of x's shape and dtype, not attached to the graph.
+
+    Example: relative_error(lambda t: t ** 3, torch.tensor([1.0, 0.5]), 0.1) -> tensor([0.0033, 0.0133])
+    """
+    numerical = central_difference(f, x, h)
+    x = x.clone().requires_grad_()
+    f(x).sum().backward()
+    return (numerical - x.grad).abs() / x.grad.abs().clamp(min=torch.finfo(x.dtype).tiny)
+
+
+def step_size(dtype: torch.dtype) -> float:
+    """The step h that makes the central difference most accurate in a floating-point dtype: eps ** (1/3).
+
+    The estimate's error is about h² (the formula's) plus eps / h (rounding, eps being the dtype's machine
+    epsilon, torch.finfo(dtype).eps); the sum is smallest near h = eps ** (1/3). float64 allows h ≈ 6e-6,
+    float32 only h ≈ 5e-3: gradcheck's default step, 1e-6, is far too small for float32.
+    dtype: a floating-point torch dtype.
+    Returns: a Python float.
+
+    Example: step_size(torch.float32) -> 0.00492156660115185
+    """
+    return torch.finfo(dtype).eps ** (1 / 3)
+
+
+def gradcheck_passes(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> bool:
+    """Whether torch.autograd.gradcheck, with its default settings, accepts autograd's gradient of f at x.
+
+    gradcheck compares autograd's Jacobian with central differences of step 1e-6: it passes in float64
+    and fails in float32, where that step drowns in rounding, and fails at kinks or for a wrong backward.
+    f: a function of a tensor, returning a tensor; x: a float tensor of points, which does not require grad.
+    Returns: a Python bool, True where gradcheck passes; never raises for a failed check.
+
+    Example: gradcheck_passes(torch.sin, torch.tensor([0.5, 1.0], dtype=torch.float64)) -> True
+    """
+    return torch.autograd.gradcheck(f, (x.clone().requires_grad_(),), raise_exception=False)

@@ -1,0 +1,140 @@
+"""`pytest --watch`: rerun on every save in exercises/ (or reference/), each round in a fresh child process.
+
+The watcher imports torch once; each round is a forked child, so the learner's module is always imported
+anew while torch and pytest are already loaded. Where fork is missing or unsafe, a round is a new process.
+"""
+
+import contextlib
+import gc
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import traceback
+import warnings
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+from tests.kata.course import PACKAGES, ROOT
+
+IN_ROUND = "AUTOGRAD_KATA_WATCH_ROUND"  # set in a round, where --watch means nothing
+# macOS system frameworks may abort in a forked child; Windows has no fork.
+FORK_IS_SAFE = hasattr(os, "fork") and sys.platform != "darwin"
+# The learner's code (and the solutions): every round imports it fresh.
+NEVER_IMPORTED_AHEAD = set(PACKAGES)
+# Ctrl-C is the watcher's to answer: it stops the round, so the round must not report a KeyboardInterrupt.
+WITHOUT_CTRL_C = (
+    {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32" else {"start_new_session": True}
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("autograd-kata").addoption(
+        "--watch", action="store_true",
+        help="rerun on every save of a file in exercises/ (or reference/); Ctrl-C stops (needs watchfiles)",
+    )
+
+
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    if not config.getoption("watch") or os.environ.get(IN_ROUND):
+        return None
+    try:
+        import watchfiles  # imported only here: a plain run must not pay for it
+    except ImportError:
+        print('pytest --watch needs watchfiles: pip install ".[watch]"')
+        return pytest.ExitCode.USAGE_ERROR
+    return watch(config, watchfiles)
+
+
+def say(message: str) -> None:
+    print(f"autograd-kata --watch: {message}", flush=True)
+
+
+def watch(config: pytest.Config, watchfiles) -> int:
+    """Run a round now and after every save, until Ctrl-C, which ends the watch with exit code 0."""
+    # Rounds read the real stdin, so that breakpoint() in an exercise works.
+    config.pluginmanager.getplugin("capturemanager").stop_global_capturing()
+    args, cwd = list(config.invocation_params.args), config.invocation_params.dir
+    folders = [ROOT / package for package in PACKAGES if (ROOT / package).is_dir()]
+    # yield_on_timeout: the first (empty) batch comes as soon as watching has begun, within one step of 50 ms.
+    batches = watchfiles.watch(
+        *folders, watch_filter=watchfiles.PythonFilter(), rust_timeout=1, yield_on_timeout=True
+    )
+    with contextlib.closing(batches):
+        try:
+            next(batches)  # watching before the first round, so that a save during it is not lost
+            while True:
+                run_round(args, cwd)
+                say(f"waiting for a save in {' or '.join(f'{folder.name}/' for folder in folders)} (Ctrl-C stops)")
+                changed = next(batch for batch in batches if batch)
+                print()
+                say(f"{', '.join(sorted(Path(path).relative_to(ROOT).as_posix() for _, path in changed))} changed")
+        except KeyboardInterrupt:
+            print()
+            say("stopped")
+    return pytest.ExitCode.OK
+
+
+def run_round(args: list[str], cwd: Path) -> None:
+    if FORK_IS_SAFE:
+        import_ahead(round_in_fork(args))
+    else:
+        command = [sys.executable, "-m", "pytest", *args]
+        subprocess.run(command, cwd=cwd, env={**os.environ, IN_ROUND: "1"}, **WITHOUT_CTRL_C)
+
+
+def round_in_fork(args: list[str]) -> list[str]:
+    """One pytest run in a forked child; returns the names of the modules it imported."""
+    # Frozen objects are skipped by the child's collections: pytest's gc.collect() calls would scan torch otherwise.
+    gc.freeze()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(read_end)
+        run_child(args, write_end)
+    os.close(write_end)
+    try:
+        with open(read_end, "rb") as pipe:
+            imported = pipe.read().decode().split()
+        os.waitpid(child, 0)
+    except BaseException:  # Ctrl-C during a round: stop it at once, not after its tests
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
+        raise
+    return imported
+
+
+def run_child(args: list[str], write_end: int) -> NoReturn:
+    code = pytest.ExitCode.INTERNAL_ERROR
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        os.environ[IN_ROUND] = "1"
+        code = pytest.main(args)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        with open(write_end, "wb") as pipe:
+            pipe.write("\n".join(sys.modules).encode())
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        os._exit(code)  # never return into the watch loop: that would make a second watcher
+
+
+def import_ahead(names: list[str]) -> None:
+    """Import in the watcher what the last round imported, so the next round finds it loaded.
+
+    torch.testing, for one, loads torch.distributed and sympy on its first comparison: seconds, paid once here.
+    Test modules pass through the assertion-rewriting import hook that pytest installed in this process.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in names:
+            if name not in sys.modules and name.partition(".")[0] not in NEVER_IMPORTED_AHEAD:
+                with contextlib.suppress(Exception):  # only a head start: the round imports it itself if need be
+                    importlib.import_module(name)

@@ -1,0 +1,243 @@
+"""Module 8, Jacobians: closed forms at fixed, random and float64 points, one-pass checks, and near misses."""
+
+import math
+
+import pytest
+import torch
+from torch.overrides import TorchFunctionMode
+
+from tests.kata.checks import NearMiss, expect_call, fail, random_tensor, rejects
+
+
+class TorchCalls(TorchFunctionMode):
+    """Counts torch calls: code that loops in Python over n items makes more of them as n grows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.count += 1
+        return func(*args, **(kwargs or {}))
+
+
+def expect_no_loop(solution, args_of_size, items: str, why: str) -> None:
+    """Fail if the solution makes more torch calls for 6 items than for 2: its work grows with their number."""
+    counts = {}
+    for size in (2, 6):
+        with TorchCalls() as calls:
+            solution(*args_of_size(size))
+        counts[size] = calls.count
+    if counts[6] > counts[2]:
+        fail(f"{solution.call}: the values are right, but the work grows with the number of {items} "
+             f"({counts[2]} torch calls for 2, {counts[6]} for 6): {why}")
+
+
+def grids() -> list[torch.Tensor]:
+    """A fixed float32 vector and a seeded-random float64 one (the dtype must carry through)."""
+    return [torch.tensor([1.0, -2.0, 3.0]), random_tensor(5, seed=82, dtype=torch.float64)]
+
+
+def squared_norm(t):
+    return (t**2).sum()
+
+
+def log_sum_exp(t):
+    return torch.logsumexp(t, 0)
+
+
+GRADIENTS = [
+    (squared_norm, lambda x: 2 * x),
+    (torch.linalg.vector_norm, lambda x: x / torch.linalg.vector_norm(x)),
+    (log_sum_exp, lambda x: torch.softmax(x, 0)),
+]
+
+
+@pytest.mark.exercise("jacobians.gradient")
+def test_gradient(solution):
+    for f, gradient in GRADIENTS:
+        for x in grids():
+            expect_call(solution, (f, x), gradient(x))
+
+
+MATRIX = torch.tensor([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0]])
+
+
+def running_sum(t):
+    return torch.cumsum(t, 0)
+
+
+def linear(t):
+    return MATRIX.to(t.dtype) @ t
+
+
+def coupled(t):
+    return torch.stack([t[0] * t[1], t[1] * t[2], torch.sin(t[0]), t[2] ** 2])
+
+
+def square(t):
+    return t**2
+
+
+def coupled_jacobian(x):
+    a, b, c = x.tolist()
+    return torch.tensor([[b, a, 0], [0, c, b], [math.cos(a), 0, 0], [0, 0, 2 * c]], dtype=x.dtype)
+
+
+JACOBIANS = [  # f from 3 values to m, and its (m, 3) Jacobian at x; a square, non-symmetric one first
+    (running_sum, lambda x: torch.tensor([[1, 0, 0], [1, 1, 0], [1, 1, 1]], dtype=x.dtype)),
+    (linear, lambda x: MATRIX.to(x.dtype)),
+    (coupled, coupled_jacobian),
+    (square, lambda x: torch.diag(2 * x)),
+]
+
+
+def triples() -> list[torch.Tensor]:
+    return [torch.tensor([0.5, -1.0, 2.0]), random_tensor(3, seed=84, dtype=torch.float64)]
+
+
+def is_square(matrix: torch.Tensor) -> bool:
+    return matrix.shape[0] == matrix.shape[1]
+
+
+@pytest.mark.exercise("jacobians.vector_jacobian_product")
+def test_vector_jacobian_product(solution):
+    for f, jacobian in JACOBIANS:
+        for x in triples():
+            jac = jacobian(x)
+            v = random_tensor(jac.shape[0], seed=85, dtype=x.dtype)
+            likely = {"v ignored: y.sum().backward() is the product with v = (1, …, 1)": jac.sum(0)}
+            if is_square(jac):
+                likely["J v, not vᵀJ: v weighs the outputs, the rows of J"] = jac @ v
+            expect_call(solution, (f, x, v), v @ jac, likely=likely)
+    expect_no_loop(solution, lambda n: (running_sum, random_tensor(n, seed=86), random_tensor(n, seed=87)),
+                   "outputs", "backward(gradient=v) gives vᵀJ in one pass; building J first takes a pass per output")
+
+
+def step(t):
+    return (t > 0).to(t.dtype)
+
+
+ELEMENTWISE = [
+    (torch.sin, torch.cos),
+    (square, lambda t: 2 * t),
+    (torch.tanh, lambda t: 1 - torch.tanh(t) ** 2),
+    (torch.relu, step),
+]
+
+
+@pytest.mark.exercise("jacobians.elementwise_jacobian")
+def test_elementwise_jacobian(solution):
+    for f, derivative in ELEMENTWISE:
+        for x in grids():
+            expect_call(solution, (f, x), torch.diag(derivative(x)))
+    expect_no_loop(solution, lambda n: (torch.sin, random_tensor(n, seed=88)),
+                   "points", "J is diagonal, so one backward pass finds all of it; no pass per point")
+
+
+@pytest.mark.exercise("jacobians.jacobian_matrix")
+def test_jacobian_matrix(solution):
+    for f, jacobian in JACOBIANS:
+        for x in triples():
+            jac = jacobian(x)
+            likely = {"transposed: row i of J is the gradient of output i": jac.T} if is_square(jac) else {}
+            expect_call(solution, (f, x), jac, likely=likely)
+
+
+def linear_model_data(n: int, d: int, seed: int, dtype: torch.dtype = torch.float32):
+    """Weights w, n samples as rows and n targets, seeded."""
+    return (random_tensor(d, seed=seed, dtype=dtype), random_tensor(n, d, seed=seed + 1, dtype=dtype),
+            random_tensor(n, seed=seed + 2, dtype=dtype))
+
+
+@pytest.mark.exercise("jacobians.per_sample_gradients")
+@pytest.mark.timeout(60)  # a solution's first torch.func call imports torch._dynamo: seconds, once
+def test_per_sample_gradients(solution):
+    example = (torch.tensor([1.0, -1.0]), torch.tensor([[1.0, 2.0], [3.0, 0.0]]), torch.tensor([0.0, 1.0]))
+    datasets = [example, linear_model_data(5, 3, seed=91), linear_model_data(4, 2, 94, torch.float64),
+                linear_model_data(1, 3, seed=97)]
+    for w, inputs, targets in datasets:
+        residuals = (inputs @ w - targets).unsqueeze(1)
+        expect_call(solution, (w, inputs, targets), 2 * residuals * inputs,
+                    likely={"gradients with respect to the samples xᵢ, not w": 2 * residuals * w})
+    expect_no_loop(solution, lambda n: linear_model_data(n, 3, seed=100), "samples",
+                   "a Python loop over them? torch.func.vmap runs torch.func.grad on all of them in one pass")
+
+
+def backward_grad(f, x):
+    """A learner-style gradient: backward() from the scalar f(x) on a copy of x."""
+    x = x.clone().requires_grad_()
+    f(x).backward()
+    return x.grad
+
+
+def summed(f):
+    return lambda t: f(t).sum()
+
+
+def grad_without_requires_grad(f, x):
+    x = x.clone()
+    f(x).backward()
+    return x.grad
+
+
+def jacobian_rows_without_retain_graph(f, x):
+    x = x.clone().requires_grad_()
+    y = f(x)
+    return torch.stack([torch.autograd.grad(output, x)[0] for output in y])
+
+
+def per_sample_loop(w, inputs, targets):
+    w = w.clone().requires_grad_()
+    return torch.stack([torch.autograd.grad((torch.dot(w, x) - y) ** 2, w)[0] for x, y in zip(inputs, targets)])
+
+
+def batch_gradient(w, inputs, targets):
+    w = w.clone().requires_grad_()
+    ((inputs @ w - targets) ** 2).mean().backward()
+    return w.grad
+
+
+def gradients_of_samples(w, inputs, targets):
+    inputs = inputs.clone().requires_grad_()
+    ((inputs @ w - targets) ** 2).sum().backward()
+    return inputs.grad
+
+
+jacobian = torch.autograd.functional.jacobian
+
+test_gradient_rejects = rejects(
+    test_gradient,
+    NearMiss("by-hand-2x", lambda f, x: 2 * x, "autograd never ran"),
+    NearMiss("returns-f", lambda f, x: f(x).detach(), "expected shape"),
+    NearMiss("no-requires-grad", grad_without_requires_grad, "does not require grad"),
+    NearMiss("float32-always", lambda f, x: backward_grad(f, x.float()), "dtype"),
+)
+test_vector_jacobian_product_rejects = rejects(
+    test_vector_jacobian_product,
+    NearMiss("no-gradient-arg", lambda f, x, v: backward_grad(f, x), "only for scalar outputs"),
+    NearMiss("sum-ignores-v", lambda f, x, v: backward_grad(summed(f), x), "v ignored"),
+    NearMiss("jacobian-times-v", lambda f, x, v: jacobian(f, x) @ v, "J v, not vᵀJ"),
+    NearMiss("v-times-jacobian", lambda f, x, v: v @ jacobian(f, x), "grows with the number of outputs"),
+)
+test_elementwise_jacobian_rejects = rejects(
+    test_elementwise_jacobian,
+    NearMiss("diagonal-only", lambda f, x: backward_grad(summed(f), x), "expected shape"),
+    NearMiss("functional-jacobian", jacobian, "grows with the number of points"),
+    NearMiss("float32-always", lambda f, x: torch.diag(backward_grad(summed(f), x.float())), "dtype"),
+)
+test_jacobian_matrix_rejects = rejects(
+    test_jacobian_matrix,
+    NearMiss("transposed", lambda f, x: jacobian(f, x).T, "transposed"),
+    NearMiss("sum-trick", lambda f, x: backward_grad(summed(f), x), "expected shape"),
+    NearMiss("rows-without-retain-graph", jacobian_rows_without_retain_graph, "second time"),
+    NearMiss("float32-always", lambda f, x: jacobian(f, x.float()), "dtype"),
+)
+test_per_sample_gradients_rejects = rejects(
+    test_per_sample_gradients,
+    NearMiss("python-loop", per_sample_loop, "grows with the number of samples"),
+    NearMiss("batch-gradient", batch_gradient, "expected shape"),
+    NearMiss("gradients-of-samples", gradients_of_samples, "with respect to the samples"),
+    NearMiss("by-hand", lambda w, inputs, targets: 2 * (inputs @ w - targets).unsqueeze(1) * inputs,
+             "autograd never ran"),
+)
