@@ -135,39 +135,39 @@ def attached_gap(f, derivative, x):
     return x.grad - derivative(x)
 
 
-test_tanh_at_rejects = rejects(
+tanh_at_near_misses = rejects(
     test_tanh_at,
     NearMiss("by-hand", lambda x: 1 - torch.tanh(x) ** 2, "autograd never ran"),
     NearMiss("tanh-itself", slope_by_autograd(torch.tanh, lambda x, y: y.detach()), r"tanh\(x\) itself"),
     NearMiss("float32-always", lambda x: slope_by_autograd(torch.tanh)(x.float()), "dtype"),
 )
-test_softplus_at_rejects = rejects(
+softplus_at_near_misses = rejects(
     test_softplus_at,
     NearMiss("sigmoid-by-hand", torch.sigmoid, "autograd never ran"),
     NearMiss("sigmoid-slope", slope_by_autograd(torch.sigmoid), "expected"),
     NearMiss("mean-not-sum", lambda x: slope_by_autograd(F.softplus)(x) / len(x), "expected"),
 )
-test_leaky_relu_at_rejects = rejects(
+leaky_relu_at_near_misses = rejects(
     test_leaky_relu_at,
     NearMiss("default-slope", leaky_by(lambda t, s: F.leaky_relu(t)), "the default slope 0.01"),
     NearMiss("plain-relu", leaky_by(lambda t, s: torch.relu(t)), "expected"),
     NearMiss("slope-1-at-0", leaky_by(lambda t, s: torch.where(t >= 0, t, s * t)), "expected"),
     NearMiss("by-hand", lambda x, s: torch.where(x > 0, 1.0, s).to(x.dtype), "autograd never ran"),
 )
-test_gelu_at_rejects = rejects(
+gelu_at_near_misses = rejects(
     test_gelu_at,
     NearMiss("tanh-gelu", slope_by_autograd(lambda t: F.gelu(t, approximate="tanh")), "tanh approximation"),
     NearMiss("erf-without-root-2", slope_by_autograd(lambda t: 0.5 * t * (1 + torch.erf(t))), "expected"),
     NearMiss("relu", slope_by_autograd(torch.relu), "expected"),
 )
-test_sigmoid_closed_form_rejects = rejects(
+sigmoid_closed_form_near_misses = rejects(
     test_sigmoid_closed_form,
     NearMiss("autograd", slope_by_autograd(torch.sigmoid), "autograd ran"),
     NearMiss("sigmoid-itself", torch.sigmoid, r"σ\(x\) itself"),
     NearMiss("one-minus-square", lambda x: 1 - torch.sigmoid(x) ** 2, "expected"),
     NearMiss("numpy", lambda x: (torch.sigmoid(x) * torch.sigmoid(-x)).numpy(), "expected a torch.Tensor"),
 )
-test_closed_form_gap_rejects = rejects(
+closed_form_gap_near_misses = rejects(
     test_closed_form_gap,
     NearMiss("reversed", gap_by(lambda slope, derivative, x: derivative(x) - slope), "sign is flipped"),
     NearMiss("absolute", gap_by(lambda slope, derivative, x: (slope - derivative(x)).abs()), "expected"),

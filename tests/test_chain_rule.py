@@ -165,28 +165,25 @@ def swapped_stages(outer, inner, x):
             slope_by_autograd(lambda t: inner(outer(t)))(x))
 
 
-# Some near misses read u.grad without retain_grad() on purpose; torch warns about that each time.
-quiet_non_leaf_grad = pytest.mark.filterwarnings("ignore:The .grad attribute of a Tensor that is not a leaf")
-
-test_sin_of_square_at_rejects = rejects(
+sin_of_square_at_near_misses = rejects(
     test_sin_of_square_at,
     NearMiss("sin-squared", slope_by_autograd(lambda t: torch.sin(t) ** 2), "square inside the sine"),
     NearMiss("times-two", slope_by_autograd(lambda t: torch.sin(t * 2)), "expected"),
     NearMiss("by-hand", lambda x: torch.cos(x**2) * 2 * x, "autograd never ran"),
 )
-test_gaussian_at_rejects = rejects(
+gaussian_at_near_misses = rejects(
     test_gaussian_at,
     NearMiss("no-half", slope_by_autograd(lambda t: torch.exp(-(t**2))), "the exponent is −x² / 2"),
     NearMiss("sign-flip", slope_by_autograd(lambda t: torch.exp(t**2 / 2)), "expected"),
     NearMiss("float32-always", lambda x: slope_by_autograd(lambda t: torch.exp(-(t**2) / 2))(x.float()), "dtype"),
 )
-test_log_one_plus_exp_at_rejects = rejects(
+log_one_plus_exp_at_near_misses = rejects(
     test_log_one_plus_exp_at,
     NearMiss("no-log", slope_by_autograd(lambda t: 1 + torch.exp(t)), "take its log"),
     NearMiss("log-of-exp", slope_by_autograd(lambda t: torch.log(torch.exp(t)) + 1), "expected"),
     NearMiss("returns-y", slope_by_autograd(lambda t: torch.log(1 + torch.exp(t)), lambda x, y: y), "attached"),
 )
-test_sin_of_square_parts_rejects = quiet_non_leaf_grad(rejects(
+sin_of_square_parts_near_misses = rejects(
     test_sin_of_square_parts,
     NearMiss("no-retain-grad", parts_by(lambda u, x: (u.grad, x.grad), keep_u=False), "got None.*retain_grad"),
     NearMiss("u-as-new-leaf", parts_with_u_as_new_leaf, "got None"),
@@ -194,11 +191,11 @@ test_sin_of_square_parts_rejects = quiet_non_leaf_grad(rejects(
     NearMiss("outer-at-x", parts_by(lambda u, x: (torch.cos(x.detach()), x.grad)), "chain rule"),
     NearMiss("only-dy-dx", parts_by(lambda u, x: x.grad), "expected a tuple"),
     NearMiss("by-hand", lambda x: (torch.cos(x**2), torch.cos(x**2) * 2 * x), "autograd never ran"),
-))
-test_chain_parts_rejects = quiet_non_leaf_grad(rejects(
+)
+chain_parts_near_misses = rejects(
     test_chain_parts,
     NearMiss("outer-at-x", chain_parts_at_x, "not at x"),
     NearMiss("one-leaf", chain_parts_one_leaf, "one tensor object"),
     NearMiss("no-retain-grad", chain_parts_no_retain, "retain_grad"),
     NearMiss("swapped-stages", swapped_stages, "chain rule"),
-))
+)

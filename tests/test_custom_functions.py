@@ -148,7 +148,7 @@ def clipper(backward, forward=lambda x, bound: x.clone()):
     return function_of("ClipGradient", forward, backward)
 
 
-test_cube_rejects = rejects(
+cube_near_misses = rejects(
     test_cube,
     NearMiss("ignores-upstream", function_of("Cube", cube, lambda g, x: 3 * x**2), "grad_output ignored"),
     NearMiss("saves-output", function_of("Cube", cube, lambda g, y: g * 3 * y**2, save_output=True), "saved output"),
@@ -157,13 +157,13 @@ test_cube_rejects = rejects(
     NearMiss("forward-square", function_of("Cube", lambda x: x**2, lambda g, x: g * 3 * x**2), r"\(forward\)"),
     NearMiss("plain-function", cube, "grad_fn is PowBackward0"),
 )
-test_multiply_rejects = rejects(
+multiply_near_misses = rejects(
     test_multiply,
     NearMiss("swapped", function_of("Multiply", torch.mul, lambda g, x, y: (g * x, g * y)), "swapped"),
     NearMiss("ignores-upstream", function_of("Multiply", torch.mul, lambda g, x, y: (y, x)), "grad_output ignored"),
     NearMiss("one-gradient", function_of("Multiply", torch.mul, lambda g, x, y: g * y), "incorrect number of grad"),
 )
-test_clipped_relu_rejects = rejects(
+clipped_relu_near_misses = rejects(
     test_clipped_relu,
     NearMiss("slope-1-at-kinks", function_of("ClippedReLU", lambda x: x.clamp(0, 1),
                                              lambda g, x: g * ((x >= 0) & (x <= 1))), "slope 1 at a kink"),
@@ -174,14 +174,14 @@ test_clipped_relu_rejects = rejects(
     NearMiss("relu-forward", function_of("ClippedReLU", torch.relu, lambda g, x: g * inside(x)), r"\(forward\)"),
     NearMiss("autograd-clamp", lambda x: x.clamp(0, 1), "grad_fn is ClampBackward1"),
 )
-test_straight_through_round_rejects = rejects(
+straight_through_round_near_misses = rejects(
     test_straight_through_round,
     NearMiss("true-gradient", function_of("Round", torch.round, lambda g, x: torch.zeros_like(g)), "true gradient"),
     NearMiss("ignores-upstream", function_of("Round", torch.round, lambda g, x: torch.ones_like(g)), "ignored"),
     NearMiss("halves-up", function_of("Round", lambda x: torch.floor(x + 0.5), lambda g, x: g), "halves rounded up"),
     NearMiss("detach-trick", lambda x: x + (x.round() - x).detach(), "grad_fn is AddBackward0"),
 )
-test_clip_gradient_rejects = rejects(
+clip_gradient_near_misses = rejects(
     test_clip_gradient,
     NearMiss("no-none", clipper(lambda g, x, bound: g.clamp(-bound, bound)), "incorrect number of gradients"),
     NearMiss("unclipped", clipper(lambda g, x, bound: (g, None)), "unclipped"),

@@ -38,7 +38,7 @@ def square_on_one_leaf_never_zeroed():
     return square
 
 
-test_square_rejects = rejects(
+square_near_misses = rejects(
     test_square,
     NearMiss("lab-constant", lambda x: torch.tensor(4.0), "autograd never ran"),
     NearMiss("by-hand", lambda x: torch.tensor(2 * x), "autograd never ran"),
@@ -46,13 +46,13 @@ test_square_rejects = rejects(
     NearMiss("returns-float", lambda x: derivative_by_autograd(lambda t: t**2)(x).item(), "got float"),
     NearMiss("no-zero-grad", square_on_one_leaf_never_zeroed(), "expected"),
 )
-test_quadratic_rejects = rejects(
+quadratic_near_misses = rejects(
     test_quadratic,
     NearMiss("lab-constant", lambda x: torch.tensor(6.0), "autograd never ran"),
     NearMiss("dropped-term", derivative_by_autograd(lambda x: x**2 + 1), "expected"),
     NearMiss("no-grad-set", lambda x: torch.tensor(x).grad, "got None"),
 )
-test_cubic_rejects = rejects(
+cubic_near_misses = rejects(
     test_cubic,
     NearMiss("lab-constant", lambda x: torch.tensor(7.0), "autograd never ran"),
     NearMiss("dropped-term", derivative_by_autograd(lambda x: 2 * x**3), "expected"),

@@ -259,14 +259,14 @@ def no_retain_graph(y, x):
     return x.grad
 
 
-test_grad_after_k_backwards_rejects = rejects(
+grad_after_k_backwards_near_misses = rejects(
     test_grad_after_k_backwards,
     NearMiss("zero-between", backward_k_times(lambda k: k, zero_between=True), "one pass's gradient"),
     NearMiss("one-graph", one_graph_k_times, "backward through the graph a second time"),
     NearMiss("off-by-one", backward_k_times(lambda k: k - 1), "got None"),
     NearMiss("by-hand", lambda x, k: scalar(k * 3 * x**2), "autograd never ran"),
 )
-test_grads_per_step_rejects = rejects(
+grads_per_step_near_misses = rejects(
     test_grads_per_step,
     NearMiss("never-zeroed", steps_by(lambda w: None), "accumulated"),
     NearMiss("no-clone", steps_by(zero_in_place, record=lambda w: w.grad), "keep w.grad.clone"),
@@ -274,7 +274,7 @@ test_grads_per_step_rejects = rejects(
     NearMiss("fresh-copy", steps_on_a_copy, "differentiate w itself"),
     NearMiss("list", lambda w, targets: list(steps_by(set_none)(w, targets)), "got list"),
 )
-test_backward_twice_rejects = rejects(
+backward_twice_near_misses = rejects(
     test_backward_twice,
     NearMiss("once", backward_then(lambda y, x: x.grad), "one pass's gradient"),
     NearMiss("no-retain-graph", no_retain_graph, "a second time"),
@@ -282,20 +282,20 @@ test_backward_twice_rejects = rejects(
     NearMiss("doubles-one-pass", backward_then(lambda y, x: 2 * x.grad), "x.grad afterwards.*one pass"),
     NearMiss("autograd-grad", grad_twice, "x.grad afterwards: got None"),
 )
-test_no_grad_square_rejects = rejects(
+no_grad_square_near_misses = rejects(
     test_no_grad_square,
     NearMiss("tracked", lambda x: x**2, "torch.no_grad"),
     NearMiss("detach-after", detach_after, "recorded x \\*\\* 2"),
     NearMiss("grad-mode-left-off", grad_mode_off, "changed global torch state"),
     NearMiss("tracking-off-on-x", tracking_off, "x was changed"),
 )
-test_detached_product_grad_rejects = rejects(
+detached_product_grad_near_misses = rejects(
     test_detached_product_grad,
     NearMiss("by-hand", lambda x: x.clone(), "autograd never ran"),
     NearMiss("x-times-x", product_slope(lambda x: x), r"detach\(\) one factor"),
     NearMiss("both-detached", both_detached, "does not require grad"),
 )
-test_leaf_parameter_rejects = rejects(
+leaf_parameter_near_misses = rejects(
     test_leaf_parameter,
     NearMiss("scaled-after", lambda values, scale: values.clone().requires_grad_() * scale, "no leaf"),
     NearMiss("no-requires-grad", lambda values, scale: values * scale, "does not require grad"),

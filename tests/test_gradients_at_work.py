@@ -291,7 +291,7 @@ def least_squares(x, y, lr, steps):
     return w, b
 
 
-test_descent_step_rejects = rejects(
+descent_step_near_misses = rejects(
     test_descent_step,
     NearMiss("ascent", step_against_slope(lambda x, lr: (x + lr * x.grad).detach()), "gradient ascent"),
     NearMiss("attached", step_against_slope(lambda x, lr: x - lr * x.grad), "attached to the graph"),
@@ -299,7 +299,7 @@ test_descent_step_rejects = rejects(
     NearMiss("by-hand", lambda x, lr: torch.tensor(x - lr * 2 * (x - 3)), "autograd never ran"),
     NearMiss("returns-float", step_against_slope(lambda x, lr: (x - lr * x.grad).item()), "got float"),
 )
-test_minimize_rejects = rejects(
+minimize_near_misses = rejects(
     test_minimize,
     NearMiss("no-clearing", descend_by(clear=False), "took 1 step, expected 7"),
     NearMiss("counts-checks", descend_by(finish=lambda x, steps: (x.detach(), steps + 1)), "expected 7"),
@@ -308,7 +308,7 @@ test_minimize_rejects = rejects(
     NearMiss("float-x", descend_by(finish=lambda x, steps: (x.item(), steps)), "got float"),
     NearMiss("tensor-steps", descend_by(finish=lambda x, steps: (x.detach(), torch.tensor(steps))), "Python int"),
 )
-test_mse_gradients_rejects = rejects(
+mse_gradients_near_misses = rejects(
     test_mse_gradients,
     NearMiss("sum-not-mean", mse_gradients_of(lambda r: (r**2).sum()), "summed squared error"),
     NearMiss("swapped", mse_gradients_of(mean_square, lambda w, b: (b.grad, w.grad)), "the order is"),
@@ -316,7 +316,7 @@ test_mse_gradients_rejects = rejects(
     NearMiss("only-w", mse_gradients_of(mean_square, lambda w, b: w.grad), "expected a tuple"),
     NearMiss("float32-always", lambda w, b, x, y: mse_gradients_of(mean_square)(w, b, x.float(), y.float()), "dtype"),
 )
-test_sgd_step_rejects = rejects(
+sgd_step_near_misses = rejects(
     test_sgd_step,
     NearMiss("rebinds", rebinding_sgd_step, "unchanged"),
     NearMiss("no-no-grad", unguarded_sgd_step, "leaf Variable"),
@@ -324,7 +324,7 @@ test_sgd_step_rejects = rejects(
     NearMiss("ascent", sgd_step_by(add_gradient), "up the gradient"),
     NearMiss("no-none-check", sgd_step_by(lambda p, lr: p.sub_(lr * p.grad)), "NoneType"),
 )
-test_fit_line_rejects = rejects(
+fit_line_near_misses = rejects(
     test_fit_line,
     NearMiss("no-zero-grad", fit_line_by(order=("loss", "backward", "step")), "summed over all the steps"),
     NearMiss("zero-grad-before-step", fit_line_by(order=("loss", "backward", "zero_grad", "step")), "still 0"),

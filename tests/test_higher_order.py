@@ -243,7 +243,7 @@ def hessian_by_sum_trick(f, point):
     return torch.autograd.grad(gradient.sum(), p)[0]
 
 
-test_first_derivative_rejects = rejects(
+first_derivative_near_misses = rejects(
     test_first_derivative,
     NearMiss("backward-fills-x-grad", first_by_backward, "returns them and writes no .grad"),
     NearMiss("backward-on-a-copy", first_by_backward_on_a_copy, "the .grad of the weight inside f is"),
@@ -251,21 +251,21 @@ test_first_derivative_rejects = rejects(
     NearMiss("no-sum", lambda f, x: torch.autograd.grad(f(x), x)[0], "only for scalar outputs"),
     NearMiss("returns-the-tuple", slope_by(), "got tuple"),
 )
-test_second_derivative_rejects = rejects(
+second_derivative_near_misses = rejects(
     test_second_derivative,
     NearMiss("no-create-graph", twice(first_create_graph=False), "does not require grad"),
     NearMiss("first-derivative", first_only, "the first derivative"),
     NearMiss("attached", twice(second_create_graph=True), "attached to the graph"),
     NearMiss("no-sum-second", twice(reduce_slope=torch.ravel), "only for scalar outputs"),
 )
-test_nth_derivative_rejects = rejects(
+nth_derivative_near_misses = rejects(
     test_nth_derivative,
     NearMiss("one-too-few", repeated_grad(times=lambda n: n - 1), "one grad call too few"),
     NearMiss("no-create-graph", repeated_grad(create_graph=False), "without create_graph=True looks constant"),
     NearMiss("crash-past-degree", repeated_grad(stop_at_constant=False), "does not require grad"),
     NearMiss("highest-degree-first", repeated_grad(coefficients_of=lambda c: c[::-1]), "expected"),
 )
-test_mixed_partial_rejects = rejects(
+mixed_partial_near_misses = rejects(
     test_mixed_partial,
     NearMiss("second-in-u", mixed_by("u"), "the second grad is with respect to v"),
     NearMiss("no-create-graph", mixed_by(create_graph=False), "does not require grad"),
@@ -273,7 +273,7 @@ test_mixed_partial_rejects = rejects(
     NearMiss("unused-returns-none", mixed_by(allow_unused=True), "got None"),
     NearMiss("first-partial", first_partial, "expected"),
 )
-test_hessian_matrix_rejects = rejects(
+hessian_matrix_near_misses = rejects(
     test_hessian_matrix,
     NearMiss("gradient-only", first_only, "expected shape \\[2, 2\\], got \\[2\\]"),
     NearMiss("sum-trick-row-sums", hessian_by_sum_trick, "expected shape \\[2, 2\\], got \\[2\\]"),

@@ -206,34 +206,34 @@ def gradients_of_samples(w, inputs, targets):
 
 jacobian = torch.autograd.functional.jacobian
 
-test_gradient_rejects = rejects(
+gradient_near_misses = rejects(
     test_gradient,
     NearMiss("by-hand-2x", lambda f, x: 2 * x, "autograd never ran"),
     NearMiss("returns-f", lambda f, x: f(x).detach(), "expected shape"),
     NearMiss("no-requires-grad", grad_without_requires_grad, "does not require grad"),
     NearMiss("float32-always", lambda f, x: backward_grad(f, x.float()), "dtype"),
 )
-test_vector_jacobian_product_rejects = rejects(
+vector_jacobian_product_near_misses = rejects(
     test_vector_jacobian_product,
     NearMiss("no-gradient-arg", lambda f, x, v: backward_grad(f, x), "only for scalar outputs"),
     NearMiss("sum-ignores-v", lambda f, x, v: backward_grad(summed(f), x), "v ignored"),
     NearMiss("jacobian-times-v", lambda f, x, v: jacobian(f, x) @ v, "J v, not vᵀJ"),
     NearMiss("v-times-jacobian", lambda f, x, v: v @ jacobian(f, x), "grows with the number of outputs"),
 )
-test_elementwise_jacobian_rejects = rejects(
+elementwise_jacobian_near_misses = rejects(
     test_elementwise_jacobian,
     NearMiss("diagonal-only", lambda f, x: backward_grad(summed(f), x), "expected shape"),
     NearMiss("functional-jacobian", jacobian, "grows with the number of points"),
     NearMiss("float32-always", lambda f, x: torch.diag(backward_grad(summed(f), x.float())), "dtype"),
 )
-test_jacobian_matrix_rejects = rejects(
+jacobian_matrix_near_misses = rejects(
     test_jacobian_matrix,
     NearMiss("transposed", lambda f, x: jacobian(f, x).T, "transposed"),
     NearMiss("sum-trick", lambda f, x: backward_grad(summed(f), x), "expected shape"),
     NearMiss("rows-without-retain-graph", jacobian_rows_without_retain_graph, "second time"),
     NearMiss("float32-always", lambda f, x: jacobian(f, x.float()), "dtype"),
 )
-test_per_sample_gradients_rejects = rejects(
+per_sample_gradients_near_misses = rejects(
     test_per_sample_gradients,
     NearMiss("python-loop", per_sample_loop, "grows with the number of samples"),
     NearMiss("batch-gradient", batch_gradient, "expected shape"),

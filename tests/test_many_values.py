@@ -57,25 +57,25 @@ def curve_by(finish):
     return lambda f, x: slope_by_autograd(f, finish)(x)
 
 
-test_square_at_rejects = rejects(
+square_at_near_misses = rejects(
     test_square_at,
     NearMiss("no-sum", slope_by_autograd(square, reduce=lambda y: y), "only for scalar outputs"),
     NearMiss("mean-not-sum", slope_by_autograd(square, reduce=torch.mean), "expected"),
     NearMiss("float32-always", lambda x: slope_by_autograd(square)(x.float()), "dtype"),
 )
-test_relu_at_rejects = rejects(
+relu_at_near_misses = rejects(
     test_relu_at,
     NearMiss("by-hand", lambda x: (x > 0).to(x.dtype), "autograd never ran"),
     NearMiss("clamp-slope-1-at-0", slope_by_autograd(lambda t: t.clamp(min=0)), "expected"),
     NearMiss("keeps-shape-2d", lambda x: slope_by_autograd(torch.relu)(x).unsqueeze(1), "shape"),
 )
-test_mean_square_gradient_rejects = rejects(
+mean_square_gradient_near_misses = rejects(
     test_mean_square_gradient,
     NearMiss("sum-not-mean", slope_by_autograd(square), "the gradient of the sum"),
     NearMiss("n-minus-1", lambda x: slope_by_autograd(square)(x) / (len(x) - 1), "expected"),
     NearMiss("returns-mean", slope_by_autograd(square, lambda x, y: y.mean().detach(), reduce=torch.mean), "shape"),
 )
-test_curve_rejects = rejects(
+curve_near_misses = rejects(
     test_curve,
     NearMiss("tensors", curve_by(lambda x, y: (x.detach(), y.detach(), x.grad)), "expected a numpy array"),
     NearMiss("swapped", curve_by(lambda x, y: (x.detach().numpy(), x.grad.numpy(), y.detach().numpy())), "expected"),

@@ -203,20 +203,20 @@ def gradcheck_with(**settings):
     return lambda f, x: torch.autograd.gradcheck(f, (x.clone().requires_grad_(),), **settings)
 
 
-test_central_difference_rejects = rejects(
+central_difference_near_misses = rejects(
     test_central_difference,
     NearMiss("forward-difference", forward_difference, "forward difference"),
     NearMiss("over-h", lambda f, x, h: 2 * central(f, x, h), "divided by h instead of 2h"),
     NearMiss("autograd", lambda f, x, h: autograd_derivative(f, x), "exact derivative"),
     NearMiss("returns-list", lambda f, x, h: central(f, x, h).tolist(), "got list"),
 )
-test_numerical_gradient_rejects = rejects(
+numerical_gradient_near_misses = rejects(
     test_numerical_gradient,
     NearMiss("all-coordinates-at-once", central, "shape"),
     NearMiss("autograd", lambda f, x, h: autograd_derivative(f, x), "exact derivative"),
     NearMiss("perturbs-x-in-place", perturbs_x_in_place, "x changed"),
 )
-test_relative_error_rejects = rejects(
+relative_error_near_misses = rejects(
     test_relative_error,
     NearMiss("no-tiny", relative_error_of(lambda num, auto: auto.abs()), "got NaN"),
     NearMiss("relative-to-estimate", relative_error_of(lambda num, auto: num.abs()), "relative to the central"),
@@ -225,13 +225,13 @@ test_relative_error_rejects = rejects(
     NearMiss("attached", attached_relative_error, "attached to the graph"),
     NearMiss("no-autograd", relative_error_to_small_step, "autograd never ran"),
 )
-test_step_size_rejects = rejects(
+step_size_near_misses = rejects(
     test_step_size,
     NearMiss("sqrt-eps", lambda dtype: math.sqrt(torch.finfo(dtype).eps), "one-sided"),
     NearMiss("gradcheck-default", lambda dtype: 1e-6, "expected"),
     NearMiss("tensor", lambda dtype: torch.tensor(torch.finfo(dtype).eps) ** (1 / 3), "expected a Python float"),
 )
-test_gradcheck_passes_rejects = rejects(
+gradcheck_passes_near_misses = rejects(
     test_gradcheck_passes,
     NearMiss("raises", gradcheck_with(), "Jacobian mismatch"),
     NearMiss("no-requires-grad", lambda f, x: torch.autograd.gradcheck(f, (x,), raise_exception=False),

@@ -53,19 +53,19 @@ def practice_f(u, v):
     return u * v + (u * v) ** 2
 
 
-test_lab_partials_rejects = rejects(
+lab_partials_near_misses = rejects(
     test_lab_partials,
     NearMiss("swapped", partials_of(lab_f, lambda du, dv: (dv, du)), "expected"),
     NearMiss("only-du", partials_of(lab_f, lambda du, dv: du), "expected a tuple"),
     NearMiss("dropped-square", partials_of(lambda u, v: u * v, lambda du, dv: (du, dv)), "expected"),
 )
-test_practice_du_rejects = rejects(
+practice_du_near_misses = rejects(
     test_practice_du,
     NearMiss("lab-constant", lambda u, v: torch.tensor(5.0), "autograd never ran"),
     NearMiss("dropped-square", partials_of(lambda u, v: u * v + u * v, lambda du, dv: du), "expected"),
     NearMiss("returns-dv", partials_of(practice_f, lambda du, dv: dv), "expected"),
 )
-test_practice_dv_rejects = rejects(
+practice_dv_near_misses = rejects(
     test_practice_dv,
     NearMiss("returns-du", partials_of(practice_f, lambda du, dv: du), "expected"),
     NearMiss("squares-u-only", partials_of(lambda u, v: u * v + u**2 * v, lambda du, dv: dv), "expected"),

@@ -13,6 +13,7 @@ EXERCISE = pytest.StashKey[Exercise]()
 KATA = pytest.StashKey["Kata"]()
 CACHE_KEY = "autograd-kata/history"
 STUB_RAISE = "raise NotImplementedError"
+SELF_CHECK = ROOT / "tests" / "self_check"
 TOOLING = ROOT / "tests" / "tooling"
 
 
@@ -48,6 +49,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="ID",
         help="print the hint for the --next exercise, or for exercise ID (e.g. derivatives.square)",
     )
+    group.addoption(
+        "--self-check",
+        action="store_true",
+        help="also run the kata's own checks in tests/self_check: structure, near misses, checkers (CI does)",
+    )
     group.addoption("--progress-json", metavar="PATH", help="write each exercise's status as JSON to PATH")
     group.addoption("--progress-md", metavar="PATH", help="append the progress table as Markdown to PATH (- prints it)")
 
@@ -70,7 +76,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """tests/tooling starts a pytest process per test, seconds each: it runs only when named on the command line."""
+    """The kata's own checks stay out of a learner's runs and their time.
+
+    tests/self_check runs with --self-check. tests/tooling starts a pytest process per test, seconds each:
+    it runs only when named on the command line.
+    """
+    if collection_path == SELF_CHECK and (not config.getoption("self_check") or config.stash[KATA].focus_only):
+        return True
     if collection_path == TOOLING and not any(
         TOOLING in (Path(arg.split("::")[0]).resolve(), *Path(arg.split("::")[0]).resolve().parents)
         for arg in config.args
@@ -98,33 +110,13 @@ def exercise_of(item: pytest.Item) -> Exercise | None:
     return exercise
 
 
-def course_position(items: list[pytest.Item]):
-    """Exercises in course order; a file's self-checks right after its exercises, so each file shows once."""
-    file_order: dict[str, int] = {}
-    for item in items:
-        if EXERCISE in item.stash:
-            position = ORDER[item.stash[EXERCISE].id]
-            file_order[item.path] = min(file_order.get(item.path, position), position)
-
-    def key(item: pytest.Item) -> tuple[int, int]:
-        exercise = item.stash.get(EXERCISE, None)
-        return file_order.get(item.path, len(ORDER)), ORDER[exercise.id] if exercise else len(ORDER)
-
-    return key
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Course order first, the kata's own self-checks after; in focus mode, only exercises."""
+    """Exercises in course order, then anything else (the kata's self-checks, when asked for)."""
     for item in items:
         exercise = exercise_of(item)
         if exercise is not None:
             item.stash[EXERCISE] = exercise
-    items.sort(key=course_position(items))
-    if config.stash[KATA].focus_only:
-        self_checks = [item for item in items if EXERCISE not in item.stash]
-        if self_checks:
-            config.hook.pytest_deselected(items=self_checks)
-            items[:] = [item for item in items if EXERCISE in item.stash]
+    items.sort(key=lambda item: ORDER[item.stash[EXERCISE].id] if EXERCISE in item.stash else len(ORDER))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -178,8 +170,6 @@ def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] 
         return "todo", "t", "TODO"
     if status == "timeout":
         return "failed", "T", "TIMEOUT"
-    if status is None and report.when == "call" and (report.passed or report.skipped):
-        return "self-checked", "", "SELF-CHECKED"  # the kata checking itself: silent unless it fails
     return None
 
 
@@ -202,47 +192,55 @@ def remember(config: pytest.Config, progress: Progress) -> tuple[list[Exercise],
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     kata = config.stash[KATA]
-    progress = kata.progress
-    if not progress.results:
+    if not kata.progress.results:
         return
-    write = terminalreporter.write_line
-    newly_solved, streaks = remember(config, progress)
-    solved, total = progress.solved(), len(EXERCISES)
-    terminalreporter.write_sep(
-        "=", f"autograd-kata: {solved}/{total} solved", green=solved == total, yellow=solved < total
-    )
+    newly_solved, streaks = remember(config, kata.progress)
+    write_progress(terminalreporter, kata, newly_solved)
+    write_next(terminalreporter.write_line, kata, config.getoption("hint") == "", streaks)
+    write_markdown(terminalreporter.write_line, kata.progress, config.getoption("progress_md"))
+
+
+def write_progress(terminalreporter, kata: Kata, newly_solved: list[Exercise]) -> None:
+    solved, total = kata.progress.solved(), len(EXERCISES)
+    title = f"autograd-kata: {solved}/{total} solved"
+    terminalreporter.write_sep("=", title, green=solved == total, yellow=solved < total)
     if not kata.focus_only:
-        for line in progress.module_lines():
-            write(line)
+        for line in kata.progress.module_lines():
+            terminalreporter.write_line(line)
     for exercise in newly_solved:
-        write(
-            f"Solved {exercise.id}! Compare with the instructor's solution in {exercise.location('reference')}.",
-            green=True,
+        where = exercise.location("reference")
+        terminalreporter.write_line(
+            f"Solved {exercise.id}! Compare with the instructor's solution in {where}.", green=True
         )
-    upcoming = progress.next_up()
+
+
+def write_next(write, kata: Kata, hint_asked: bool, streaks: dict[str, int]) -> None:
+    """The exercise to work on: where it is, its task (all of it in focus mode), and the way to a hint."""
+    upcoming = kata.progress.next_up()
     if upcoming is None:
-        write(f"Every exercise that ran is solved ({len(progress.results)} of {total}).", green=True, bold=True)
-    else:
-        exercise = upcoming.exercise
-        write("")
-        write(f"Next: {exercise.id} ({upcoming.status}) at {exercise.location(kata.package)}", bold=True)
-        docstring = exercise.docstring(kata.package)
-        if kata.focus_only:
-            write("\n".join(f"    {line}" for line in docstring.splitlines()))
-            write(f"  Result: {upcoming.status}{': ' + upcoming.cause if upcoming.cause else ''}")
-        else:
-            write(f"    {docstring.splitlines()[0] if docstring else ''}")
-        if config.getoption("hint") == "":
-            write(f"  Hint: {exercise.hint}", cyan=True)
-        elif streaks.get(exercise.id, 0) >= 2:
-            write("  Failed twice in a row: `pytest --hint` shows a hint.", cyan=True)
-        elif not kata.focus_only:
-            write("  Work on it alone: `pytest --next`")
-    markdown_path = config.getoption("progress_md")
-    if markdown_path == "-":
+        ran, total = len(kata.progress.results), len(EXERCISES)
+        write("Every exercise is solved." if ran == total else f"All {ran} exercises that ran are solved.", green=True)
+        return
+    exercise = upcoming.exercise
+    write("")
+    write(f"Next: {exercise.id} ({upcoming.status}) at {exercise.location(kata.package)}", bold=True)
+    task = exercise.docstring(kata.package).splitlines() or [""]
+    write("\n".join(f"    {line}" for line in (task if kata.focus_only else task[:1])))
+    if kata.focus_only:
+        write(f"  Result: {upcoming.status}{': ' + upcoming.cause if upcoming.cause else ''}")
+    if hint_asked:
+        write(f"  Hint: {exercise.hint}", cyan=True)
+    elif streaks.get(exercise.id, 0) >= 2:
+        write("  Failed twice in a row: `pytest --hint` shows a hint.", cyan=True)
+    elif not kata.focus_only:
+        write("  Work on it alone: `pytest --next`")
+
+
+def write_markdown(write, progress: Progress, path: str | None) -> None:
+    if path == "-":
         write(progress.as_markdown())
-    elif markdown_path:
-        with open(markdown_path, "a", encoding="utf-8") as file:
+    elif path:
+        with open(path, "a", encoding="utf-8") as file:
             file.write(progress.as_markdown())
 
 

@@ -2,6 +2,7 @@
 
 The watcher imports torch once; each round is a forked child, so the learner's module is always imported
 anew while torch and pytest are already loaded. Where fork is missing or unsafe, a round is a new process.
+The watcher keeps the kata's own code (tests/, conftest.py) as it was at its start: restart it after editing those.
 """
 
 import contextlib
@@ -11,10 +12,11 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import traceback
 import warnings
 from pathlib import Path
-from typing import NoReturn
+from typing import BinaryIO, NoReturn
 
 import pytest
 
@@ -23,8 +25,6 @@ from tests.kata.course import PACKAGES, ROOT
 IN_ROUND = "AUTOGRAD_KATA_WATCH_ROUND"  # set in a round, where --watch means nothing
 # macOS system frameworks may abort in a forked child; Windows has no fork.
 FORK_IS_SAFE = hasattr(os, "fork") and sys.platform != "darwin"
-# The learner's code (and the solutions): every round imports it fresh.
-NEVER_IMPORTED_AHEAD = set(PACKAGES)
 # Ctrl-C is the watcher's to answer: it stops the round, so the round must not report a KeyboardInterrupt.
 WITHOUT_CTRL_C = (
     {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32" else {"start_new_session": True}
@@ -55,20 +55,23 @@ def say(message: str) -> None:
 
 def watch(config: pytest.Config, watchfiles) -> int:
     """Run a round now and after every save, until Ctrl-C, which ends the watch with exit code 0."""
-    # Rounds read the real stdin, so that breakpoint() in an exercise works.
-    config.pluginmanager.getplugin("capturemanager").stop_global_capturing()
+    capture = config.pluginmanager.getplugin("capturemanager")  # None under -p no:capture
+    if capture is not None:
+        capture.stop_global_capturing()  # rounds then read the real stdin: breakpoint() in an exercise works
     args, cwd = list(config.invocation_params.args), config.invocation_params.dir
     folders = [ROOT / package for package in PACKAGES if (ROOT / package).is_dir()]
-    # yield_on_timeout: the first (empty) batch comes as soon as watching has begun, within one step of 50 ms.
+    # A batch comes once 20 ms pass without a change (default 50: ~100 ms from save to round, not ~40), and an
+    # empty batch every 20 ms while idle (yield_on_timeout): the first tells that watching has begun.
     batches = watchfiles.watch(
-        *folders, watch_filter=watchfiles.PythonFilter(), rust_timeout=1, yield_on_timeout=True
+        *folders, watch_filter=watchfiles.PythonFilter(), step=20, rust_timeout=1, yield_on_timeout=True
     )
+    waiting = f"waiting for a save in {' or '.join(f'{folder.name}/' for folder in folders)} (Ctrl-C stops)"
     with contextlib.closing(batches):
         try:
             next(batches)  # watching before the first round, so that a save during it is not lost
             while True:
                 run_round(args, cwd)
-                say(f"waiting for a save in {' or '.join(f'{folder.name}/' for folder in folders)} (Ctrl-C stops)")
+                say(waiting)
                 changed = next(batch for batch in batches if batch)
                 print()
                 say(f"{', '.join(sorted(Path(path).relative_to(ROOT).as_posix() for _, path in changed))} changed")
@@ -88,53 +91,64 @@ def run_round(args: list[str], cwd: Path) -> None:
 
 def round_in_fork(args: list[str]) -> list[str]:
     """One pytest run in a forked child; returns the names of the modules it imported."""
-    # Frozen objects are skipped by the child's collections: pytest's gc.collect() calls would scan torch otherwise.
+    # The child's full collections skip frozen objects; else each one scans torch's millions: ~0.15 s, a few a round.
     gc.freeze()
     sys.stdout.flush()
     sys.stderr.flush()
-    read_end, write_end = os.pipe()
-    child = os.fork()
-    if child == 0:
-        os.close(read_end)
-        run_child(args, write_end)
-    os.close(write_end)
-    try:
-        with open(read_end, "rb") as pipe:
-            imported = pipe.read().decode().split()
-        os.waitpid(child, 0)
-    except BaseException:  # Ctrl-C during a round: stop it at once, not after its tests
-        with contextlib.suppress(ProcessLookupError, ChildProcessError):
-            os.kill(child, signal.SIGKILL)
+    with tempfile.TemporaryFile() as imported:
+        child = os.fork()
+        if child == 0:
+            run_child(args, imported)
+        try:
             os.waitpid(child, 0)
-        raise
-    return imported
+        except BaseException:  # Ctrl-C during a round: stop it at once, not after its tests
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):
+                os.kill(child, signal.SIGKILL)
+                os.waitpid(child, 0)
+            raise
+        imported.seek(0)
+        return imported.read().decode().split()
 
 
-def run_child(args: list[str], write_end: int) -> NoReturn:
+def run_child(args: list[str], imported: BinaryIO) -> NoReturn:
     code = pytest.ExitCode.INTERNAL_ERROR
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         os.environ[IN_ROUND] = "1"
         code = pytest.main(args)
+        imported.write("\n".join(sys.modules).encode())
+        imported.flush()
         sys.stdout.flush()
         sys.stderr.flush()
-        with open(write_end, "wb") as pipe:
-            pipe.write("\n".join(sys.modules).encode())
     except BaseException:
         traceback.print_exc()
     finally:
         os._exit(code)  # never return into the watch loop: that would make a second watcher
 
 
+class LearnerCodeRefused:
+    """An import hook for the watcher: exercises/ and reference/ are for the rounds alone to import, fresh."""
+
+    def find_spec(self, name: str, path=None, target=None) -> None:
+        if name.partition(".")[0] in PACKAGES:
+            raise ImportError(f"{name} is imported by each round, never by the watcher")
+
+
 def import_ahead(names: list[str]) -> None:
     """Import in the watcher what the last round imported, so the next round finds it loaded.
 
     torch.testing, for one, loads torch.distributed and sympy on its first comparison: seconds, paid once here.
-    Test modules pass through the assertion-rewriting import hook that pytest installed in this process.
+    Test modules pass through the assertion-rewriting import hook that pytest installed in this process; one
+    that imports learner code when imported fails here, and stays the rounds' to import.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for name in names:
-            if name not in sys.modules and name.partition(".")[0] not in NEVER_IMPORTED_AHEAD:
-                with contextlib.suppress(Exception):  # only a head start: the round imports it itself if need be
-                    importlib.import_module(name)
+    refused = LearnerCodeRefused()
+    sys.meta_path.insert(0, refused)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for name in names:
+                if name not in sys.modules:
+                    with contextlib.suppress(Exception):  # only a head start: the round imports it itself
+                        importlib.import_module(name)
+    finally:
+        sys.meta_path.remove(refused)

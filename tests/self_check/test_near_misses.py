@@ -1,0 +1,43 @@
+"""Every near miss the exercise test modules list must be rejected by its exercise's own check, naming the cause.
+
+An exception the near miss raises itself counts as rejected too: the learner would see it as the cause.
+"""
+
+import importlib
+import warnings
+
+import pytest
+
+from tests.course import COURSE
+from tests.kata.checks import NearMiss, Rejects
+from tests.kata.solution import Solution
+
+
+def listed() -> dict[str, Rejects]:
+    """Each exercise id with the near misses its test module lists for it."""
+    found = {}
+    for module in COURSE:
+        tests = importlib.import_module(f"tests.test_{module}")
+        for rejects in (value for value in vars(tests).values() if isinstance(value, Rejects)):
+            marks = getattr(rejects.check, "pytestmark", [])
+            found[next(mark.args[0] for mark in marks if mark.name == "exercise")] = rejects
+    return found
+
+
+@pytest.mark.parametrize(
+    ("rejects", "near_miss"),
+    [
+        pytest.param(rejects, near_miss, id=f"{exercise}-{near_miss.label}")
+        for exercise, rejects in listed().items()
+        for near_miss in rejects.near_misses
+    ],
+)
+def test_near_miss_is_rejected(rejects: Rejects, near_miss: NearMiss) -> None:
+    with warnings.catch_warnings(), pytest.raises((pytest.fail.Exception, Exception), match=near_miss.cause):
+        warnings.simplefilter("ignore")  # near misses do odd things on purpose; torch may warn about them
+        rejects.check(Solution(near_miss.fn, name=rejects.check.__name__.removeprefix("test_")))
+
+
+def test_every_exercise_has_near_misses() -> None:
+    missing = [f"{module}.{name}" for module, names in COURSE.items() for name in names]
+    assert sorted(set(missing) - set(listed())) == [], "these exercises list no near misses"
