@@ -8,6 +8,8 @@ A second floor adds the modules torch >= 2.10 imports on first use of torch.func
 backward(gradient=...): torch._dynamo and sympy, about 2 s here. The course needs those calls (per-sample
 gradients, SGD, vector-Jacobian products), so against that floor the ratio shows the kata's own cost.
 
+Runs with bytecode caching on, as on a learner's machine, even where PYTHONDONTWRITEBYTECODE is set.
+
     python benchmarks/reference_run.py [--rounds 7]
 """
 
@@ -30,9 +32,12 @@ COMMANDS = {
 }
 
 
+ENVIRONMENT = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def seconds(command: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(command, cwd=ROOT, env=ENVIRONMENT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 

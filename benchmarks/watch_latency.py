@@ -12,7 +12,6 @@ import os
 import platform
 import queue
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.tooling.conftest import COPIED, KataCopy  # noqa: E402  (needs ROOT on the path)
+from tests.tooling.conftest import KataCopy, copy_kata  # noqa: E402  (needs ROOT on the path)
 
 EXERCISE = "derivatives.square"
 WAITING = "autograd-kata --watch: waiting for a save"
@@ -62,16 +61,6 @@ def start_pytest(kata: KataCopy, *args: str) -> tuple[subprocess.Popen, Output]:
         text=True, encoding="utf-8", env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     return process, Output(process)
-
-
-def copy_kata(path: Path) -> KataCopy:
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, path / name, ignore=shutil.ignore_patterns("__pycache__", "tooling"))
-        else:
-            shutil.copy(source, path / name)
-    return KataCopy(path)
 
 
 class Saves:

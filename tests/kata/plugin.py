@@ -1,5 +1,6 @@
 """The kata's pytest plugin: course order, the --reference swap, exercise statuses, progress, focus and hints."""
 
+import functools
 import traceback
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from tests.kata.solution import Solution, learner_line, load
 
 EXERCISE = pytest.StashKey[Exercise]()
 KATA = pytest.StashKey["Kata"]()
+ONE_LINE_CAUSE = pytest.StashKey[str]()
 CACHE_KEY = "autograd-kata/history"
 STUB_RAISE = "raise NotImplementedError"
 SELF_CHECK = ROOT / "tests" / "self_check"
@@ -116,6 +118,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         exercise = exercise_of(item)
         if exercise is not None:
             item.stash[EXERCISE] = exercise
+            # repr_failure is pytest's hook for how an item shows a failure; this item shows one line.
+            item.repr_failure = functools.partial(one_line_failure, item)
     items.sort(key=lambda item: ORDER[item.stash[EXERCISE].id] if EXERCISE in item.stash else len(ORDER))
 
 
@@ -151,17 +155,22 @@ def status_of(exercise: Exercise, package: str, call: pytest.CallInfo, timeout: 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    outcome = yield
-    report = outcome.get_result()
     exercise = item.stash.get(EXERCISE, None)
-    if exercise is None or call.when == "teardown" or (call.when == "setup" and report.passed):
+    if exercise is None or call.when == "teardown" or (call.when == "setup" and call.excinfo is None):
+        yield
         return
     kata = item.config.stash[KATA]
     status, cause = status_of(exercise, kata.package, call, float(item.config.getini("timeout") or 0))
+    if item.config.getoption("tbstyle") == "auto":  # --tb=long and friends still get the whole traceback
+        item.stash[ONE_LINE_CAUSE] = cause
+    report = (yield).get_result()
     kata.progress.add(exercise, status, cause)
     report.kata_status = status
-    if report.failed and item.config.getoption("tbstyle") == "auto":
-        report.longrepr = cause  # one line; --tb=long still shows the whole traceback
+
+
+def one_line_failure(item: pytest.Item, excinfo: pytest.ExceptionInfo):
+    """An exercise's failure as its one-line cause: cheaper and clearer than the traceback pytest would format."""
+    return item.stash.get(ONE_LINE_CAUSE, None) or type(item).repr_failure(item, excinfo)
 
 
 def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:

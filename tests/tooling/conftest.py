@@ -55,15 +55,20 @@ def definition_source(path: Path, name: str) -> str:
     return ast.get_source_segment(text, node)
 
 
-@pytest.fixture
-def kata_copy(tmp_path: Path) -> KataCopy:
+def copy_kata(path: Path) -> KataCopy:
+    """Copy what a learner's clone holds (without tests/tooling) into path."""
     for name in COPIED:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "tooling"))
+            shutil.copytree(source, path / name, ignore=shutil.ignore_patterns("__pycache__", "tooling"))
         else:
-            shutil.copy(source, tmp_path / name)
-    return KataCopy(tmp_path)
+            shutil.copy(source, path / name)
+    return KataCopy(path)
+
+
+@pytest.fixture
+def kata_copy(tmp_path: Path) -> KataCopy:
+    return copy_kata(tmp_path)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

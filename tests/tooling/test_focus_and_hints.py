@@ -55,6 +55,7 @@ def test_progress_json_and_markdown_from_a_real_run(kata_copy):
         "status": "solved",
         "passed": 1,
         "failed": 0,
+        "cause": "",
     }
     assert {e["status"] for e in report["exercises"][1:]} == {"todo"}
     table = (kata_copy.path / "summary.md").read_text()

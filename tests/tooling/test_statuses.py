@@ -44,7 +44,7 @@ def test_solving_points_at_the_reference_and_a_stuck_learner_at_the_hint(kata_co
     assert (
         "Solved derivatives.square! Compare with the instructor's solution in reference/derivatives.py:" in first.stdout
     )
-    assert "pytest --hint" in first.stdout and "Failed twice" not in first.stdout
+    assert "Work on it alone: `pytest --next`" in first.stdout and "Failed twice" not in first.stdout
     second = kata_copy.pytest()
     assert "Solved derivatives.square!" not in second.stdout
     assert "Failed twice in a row: `pytest --hint` shows a hint." in second.stdout
