@@ -57,8 +57,13 @@ class Output:
 
 def start_pytest(kata: KataCopy, *args: str) -> tuple[subprocess.Popen, Output]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "pytest", *args], cwd=kata.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, encoding="utf-8", env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        [sys.executable, "-m", "pytest", *args],
+        cwd=kata.path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     return process, Output(process)
 

@@ -39,9 +39,7 @@ def mean_square_gradient(x: torch.Tensor) -> torch.Tensor:
     raise NotImplementedError
 
 
-def curve(
-    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def curve(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The three arrays the lab plots: the points, f at the points and f' at the points (by autograd).
 
     f: an elementwise function of a tensor, such as torch.relu or lambda t: t ** 2.

@@ -54,9 +54,7 @@ def nth_derivative(coefficients: list[float], x: torch.Tensor, n: int) -> torch.
     return derivative.detach()
 
 
-def mixed_partial(
-    f: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], u: float, v: float
-) -> torch.Tensor:
+def mixed_partial(f: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], u: float, v: float) -> torch.Tensor:
     """∂²f/∂u∂v at (u, v): the derivative of ∂f/∂u with respect to v, by autograd.
 
     f: a function of two 0-dim tensors whose partial ∂f/∂u is not constant, such as (u, v) ↦ u²v³.

@@ -21,8 +21,7 @@ COURSE: dict[str, dict[str, str]] = {
             "return them as a tuple (u.grad, v.grad)."
         ),
         "practice_du": (
-            "Build f = u * v + (u * v) ** 2 from two tensors that require grad, call f.backward(), "
-            "return u.grad."
+            "Build f = u * v + (u * v) ** 2 from two tensors that require grad, call f.backward(), return u.grad."
         ),
         "practice_dv": "Same graph as practice_du; this time return v.grad.",
     },
@@ -32,9 +31,7 @@ COURSE: dict[str, dict[str, str]] = {
             "each point's term depends only on that point, so x.grad holds 2x everywhere. "
             "Clone the points first: x = x.clone().requires_grad_()."
         ),
-        "relu_at": (
-            "The same sum trick with torch.relu(x). Autograd defines ReLU's slope at exactly 0 as 0."
-        ),
+        "relu_at": ("The same sum trick with torch.relu(x). Autograd defines ReLU's slope at exactly 0 as 0."),
         "mean_square_gradient": (
             "Differentiate torch.mean(x ** 2), not the sum: every point's share is divided by the number "
             "of points, so the gradient is 2x / n."
@@ -60,9 +57,7 @@ COURSE: dict[str, dict[str, str]] = {
         "gelu_at": (
             "torch.nn.functional.gelu(x) is the exact GELU; leave approximate at its default. Then the sum trick."
         ),
-        "sigmoid_closed_form": (
-            "No backward() here: compute s = torch.sigmoid(x) and return s * (1 - s)."
-        ),
+        "sigmoid_closed_form": ("No backward() here: compute s = torch.sigmoid(x) and return s * (1 - s)."),
         "closed_form_gap": (
             "Get f's slope at every point by the sum trick, then subtract derivative(...) evaluated at points "
             "that are not attached to the graph (x.detach(), or the x you were given)."
@@ -103,9 +98,7 @@ COURSE: dict[str, dict[str, str]] = {
             "Compute x ** 2 inside a `with torch.no_grad():` block and return it; do not detach afterwards, "
             "and do not change x."
         ),
-        "detached_product_grad": (
-            "The sum trick on x * x.detach(): autograd treats the detached copy as a constant."
-        ),
+        "detached_product_grad": ("The sum trick on x * x.detach(): autograd treats the detached copy as a constant."),
         "leaf_parameter": (
             "A tensor made by an operation on a tensor that requires grad is no leaf. So compute values * scale "
             "while nothing requires grad yet, and only then switch tracking on with .requires_grad_()."

@@ -62,7 +62,9 @@ def test_leaky_relu_at(solution):
         for x in grids():
             default_slope = torch.where(x > 0, 1.0, 0.01).to(x.dtype)
             expect_call(
-                solution, (x, negative_slope), torch.where(x > 0, 1.0, negative_slope).to(x.dtype),
+                solution,
+                (x, negative_slope),
+                torch.where(x > 0, 1.0, negative_slope).to(x.dtype),
                 likely={"the default slope 0.01: pass negative_slope on to leaky_relu": default_slope},
             )
 
@@ -74,7 +76,9 @@ def test_gelu_at(solution):
     classic, _, random_float64 = grids()
     for x in (classic, random_float64):
         expect_call(
-            solution, (x,), gelu_slope(x),
+            solution,
+            (x,),
+            gelu_slope(x),
             likely={"the slope of GELU's tanh approximation; gelu(x) is exact by default": tanh_gelu_slope(x)},
         )
 
@@ -83,12 +87,17 @@ def test_gelu_at(solution):
 def test_sigmoid_closed_form(solution):
     for x in grids():
         expect_call(
-            solution, (x,), torch.exp(-x) / (1 + torch.exp(-x)) ** 2, autograd=False,
+            solution,
+            (x,),
+            torch.exp(-x) / (1 + torch.exp(-x)) ** 2,
+            autograd=False,
             likely={"σ(x) itself, not its slope": torch.sigmoid(x)},
         )
         if solution.autograd_ran:
-            fail(f"{solution.call}: the values are right, but autograd ran: this one is by hand, "
-                 "write σ(x)·(1 − σ(x)) with torch.sigmoid")
+            fail(
+                f"{solution.call}: the values are right, but autograd ran: this one is by hand, "
+                "write σ(x)·(1 − σ(x)) with torch.sigmoid"
+            )
 
 
 def cube(x):
@@ -102,7 +111,7 @@ CANDIDATES = [
     (torch.tanh, lambda x: 1 - torch.tanh(x) ** 2, torch.zeros_like),
     (torch.tanh, lambda x: 1 - torch.tanh(x), lambda x: torch.tanh(x) - torch.tanh(x) ** 2),
     (F.softplus, logistic, torch.zeros_like),
-    (torch.sigmoid, torch.sigmoid, lambda x: -torch.sigmoid(x) ** 2),
+    (torch.sigmoid, torch.sigmoid, lambda x: -(torch.sigmoid(x) ** 2)),
 ]
 
 

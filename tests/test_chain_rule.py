@@ -37,7 +37,9 @@ def logistic(t):
 def test_sin_of_square_at(solution):
     for x in grids():
         expect_call(
-            solution, (x,), torch.cos(x**2) * 2 * x,
+            solution,
+            (x,),
+            torch.cos(x**2) * 2 * x,
             likely={"the slope of sin²(x): square inside the sine, sin(x ** 2)": torch.sin(2 * x)},
         )
 
@@ -46,7 +48,9 @@ def test_sin_of_square_at(solution):
 def test_gaussian_at(solution):
     for x in grids():
         expect_call(
-            solution, (x,), -x * torch.exp(-(x**2) / 2),
+            solution,
+            (x,),
+            -x * torch.exp(-(x**2) / 2),
             likely={"the slope of exp(−x²): the exponent is −x² / 2": -2 * x * torch.exp(-(x**2))},
         )
 
@@ -55,7 +59,9 @@ def test_gaussian_at(solution):
 def test_log_one_plus_exp_at(solution):
     for x in grids():
         expect_call(
-            solution, (x,), logistic(x),
+            solution,
+            (x,),
+            logistic(x),
             likely={"eˣ, the slope of 1 + eˣ: take its log too": torch.exp(x)},
         )
 
@@ -67,8 +73,10 @@ def expect_chain(solution, args, expected, du_dx=None):
     """
     got = solution(*args)
     if isinstance(got, (tuple, list)) and got and got[0] is None:
-        fail(f"{solution.call}: got None for dy/du: u is not a leaf, and backward() keeps the .grad of an "
-             "intermediate only when asked: call u.retain_grad() before backward()")
+        fail(
+            f"{solution.call}: got None for dy/du: u is not a leaf, and backward() keeps the .grad of an "
+            "intermediate only when asked: call u.retain_grad() before backward()"
+        )
     if isinstance(got, (tuple, list)) and len(got) == len(expected):
         parts = [got[0], du_dx, got[1]] if du_dx is not None else list(got)
         expect_chain_rule_holds(solution.call, *parts)
@@ -81,14 +89,18 @@ def expect_chain_rule_holds(where, dy_du, du_dx, dy_dx):
     if not all(isinstance(part, torch.Tensor) for part in (dy_du, du_dx, dy_dx)):
         return
     if dy_dx is dy_du or dy_dx is du_dx:
-        fail(f"{where}: two parts are one tensor object: a second backward() added into the same .grad; "
-             "differentiate each part from its own copy of the points")
+        fail(
+            f"{where}: two parts are one tensor object: a second backward() added into the same .grad; "
+            "differentiate each part from its own copy of the points"
+        )
     if len({dy_du.shape, du_dx.shape, dy_dx.shape}) > 1 or len({dy_du.dtype, du_dx.dtype, dy_dx.dtype}) > 1:
         return
     product = dy_du.detach() * du_dx.detach()
     if not torch.allclose(product, dy_dx.detach(), rtol=1e-5, atol=1e-5):
-        fail(f"{where}: dy/dx = {short_repr(dy_dx)} but dy/du · du/dx = {short_repr(product)}: the chain rule "
-             "makes them equal; are the parts in order, and is dy/du the outer slope at u, not at x?")
+        fail(
+            f"{where}: dy/dx = {short_repr(dy_dx)} but dy/du · du/dx = {short_repr(product)}: the chain rule "
+            "makes them equal; are the parts in order, and is dy/du the outer slope at u, not at x?"
+        )
 
 
 @pytest.mark.exercise("chain_rule.sin_of_square_parts")
@@ -139,8 +151,7 @@ def parts_with_u_as_new_leaf(x):
 
 def chain_parts_at_x(outer, inner, x):
     """Takes outer's slope at the points x instead of at u = inner(x): the classic chain rule slip."""
-    return (slope_by_autograd(outer)(x), slope_by_autograd(inner)(x),
-            slope_by_autograd(lambda t: outer(inner(t)))(x))
+    return (slope_by_autograd(outer)(x), slope_by_autograd(inner)(x), slope_by_autograd(lambda t: outer(inner(t)))(x))
 
 
 def chain_parts_one_leaf(outer, inner, x):
@@ -161,8 +172,7 @@ def chain_parts_no_retain(outer, inner, x):
 
 
 def swapped_stages(outer, inner, x):
-    return (slope_by_autograd(inner)(x), slope_by_autograd(outer)(x),
-            slope_by_autograd(lambda t: inner(outer(t)))(x))
+    return (slope_by_autograd(inner)(x), slope_by_autograd(outer)(x), slope_by_autograd(lambda t: inner(outer(t)))(x))
 
 
 sin_of_square_at_near_misses = rejects(

@@ -27,12 +27,18 @@ def expect_function(solution, inputs, forward, backward, *, extra=(), likely=Non
     call = solution.call
     if not isinstance(out, torch.Tensor):
         fail(f"{call}: forward returned {type(out).__name__} {short_repr(out)}, expected a torch.Tensor")
-    expect_like(out.detach(), forward(*inputs), f"{call} (forward)",
-                likely={why: wrong(*inputs) for why, wrong in (forward_likely or {}).items()})
+    expect_like(
+        out.detach(),
+        forward(*inputs),
+        f"{call} (forward)",
+        likely={why: wrong(*inputs) for why, wrong in (forward_likely or {}).items()},
+    )
     own, actual = f"{solution.fn.__name__}Backward", type(out.grad_fn).__name__ if out.grad_fn else "None"
     if actual != own:
-        fail(f"{call}: the output's grad_fn is {actual}, not {own}: backward() would never call your backward; "
-             "subclass torch.autograd.Function and call it through .apply")
+        fail(
+            f"{call}: the output's grad_fn is {actual}, not {own}: backward() would never call your backward; "
+            "subclass torch.autograd.Function and call it through .apply"
+        )
     upstream = random_tensor(*out.shape, seed=out.numel(), dtype=out.dtype)
     out.backward(upstream)
     wrongs = {why: as_tuple(wrong(upstream, *inputs)) for why, wrong in (likely or {}).items()}
@@ -48,8 +54,10 @@ def expect_gradcheck(solution, inputs) -> None:
         torch.manual_seed(0)
         passed = torch.autograd.gradcheck(solution, leaves, raise_exception=False, fast_mode=True)
     if not passed:
-        fail(f"torch.autograd.gradcheck({solution.fn.__name__}) fails at {', '.join(map(short_repr, inputs))}: "
-             "backward disagrees with finite differences of forward")
+        fail(
+            f"torch.autograd.gradcheck({solution.fn.__name__}) fails at {', '.join(map(short_repr, inputs))}: "
+            "backward disagrees with finite differences of forward"
+        )
 
 
 def float64_case(seed: int, scale: float = 3.0) -> torch.Tensor:
@@ -68,21 +76,34 @@ def cube(x):
 @pytest.mark.exercise("custom_functions.Cube")
 def test_cube(solution):
     for x in cases(2.0, -1.5, 0.0, 0.5, seed=90):
-        expect_function(solution, (x,), cube, lambda g, x: g * 3 * x**2, likely={
-            IGNORED_UPSTREAM: lambda g, x: 3 * x**2,
-            "3y² with y = x³: backward used the saved output, but the derivative needs the input x":
-                lambda g, x: g * 3 * x**6,
-        })
+        expect_function(
+            solution,
+            (x,),
+            cube,
+            lambda g, x: g * 3 * x**2,
+            likely={
+                IGNORED_UPSTREAM: lambda g, x: 3 * x**2,
+                "3y² with y = x³: backward used the saved output, but the derivative needs the input x": lambda g, x: (
+                    g * 3 * x**6
+                ),
+            },
+        )
     expect_gradcheck(solution, (float64_case(92),))
 
 
 @pytest.mark.exercise("custom_functions.Multiply")
 def test_multiply(solution):
     for x, y in zip(cases(2.0, -1.0, 0.5, seed=93), cases(5.0, 3.0, -2.0, seed=96)):
-        expect_function(solution, (x, y), torch.mul, lambda g, x, y: (g * y, g * x), likely={
-            "the gradients are swapped: ∂(x·y)/∂x is y, and ∂(x·y)/∂y is x": lambda g, x, y: (g * x, g * y),
-            IGNORED_UPSTREAM: lambda g, x, y: (y, x),
-        })
+        expect_function(
+            solution,
+            (x, y),
+            torch.mul,
+            lambda g, x, y: (g * y, g * x),
+            likely={
+                "the gradients are swapped: ∂(x·y)/∂x is y, and ∂(x·y)/∂y is x": lambda g, x, y: (g * x, g * y),
+                IGNORED_UPSTREAM: lambda g, x, y: (y, x),
+            },
+        )
     expect_gradcheck(solution, (float64_case(99), float64_case(100)))
 
 
@@ -93,11 +114,17 @@ def inside(x):
 @pytest.mark.exercise("custom_functions.ClippedReLU")
 def test_clipped_relu(solution):
     for x in cases(-1.0, 0.0, 0.25, 0.5, 1.0, 1.5, seed=101, scale=1.5):
-        expect_function(solution, (x,), lambda x: x.clamp(0, 1), lambda g, x: g * inside(x), likely={
-            "slope 1 at a kink: the task asks for slope 0 at exactly x = 0 and x = 1, as torch.relu has at 0":
-                lambda g, x: g * ((x >= 0) & (x <= 1)),
-            IGNORED_UPSTREAM: lambda g, x: inside(x),
-        })
+        expect_function(
+            solution,
+            (x,),
+            lambda x: x.clamp(0, 1),
+            lambda g, x: g * inside(x),
+            likely={
+                "slope 1 at a kink: the task asks for slope 0 at exactly x = 0 and x = 1, "
+                "as torch.relu has at 0": lambda g, x: g * ((x >= 0) & (x <= 1)),
+                IGNORED_UPSTREAM: lambda g, x: inside(x),
+            },
+        )
     # Away from the kinks, where finite differences straddle no corner.
     expect_gradcheck(solution, (torch.tensor([-0.7, 0.3, 0.6, 1.4], dtype=torch.float64),))
 
@@ -106,14 +133,23 @@ def test_clipped_relu(solution):
 def test_straight_through_round(solution):
     # No gradcheck: this backward is deliberately not round's derivative.
     for x in cases(0.4, 0.5, 1.5, 2.5, -2.5, -0.6, seed=103):
-        expect_function(solution, (x,), torch.round, lambda g, x: g, likely={
-            "round's true gradient, 0: a straight-through backward passes grad_output on unchanged":
-                lambda g, x: torch.zeros_like(x),
-            IGNORED_UPSTREAM: lambda g, x: torch.ones_like(x),
-        }, forward_likely={
-            "halves rounded up: torch.round sends a half to the nearest even integer (2.5 -> 2.)":
-                lambda x: torch.floor(x + 0.5),
-        })
+        expect_function(
+            solution,
+            (x,),
+            torch.round,
+            lambda g, x: g,
+            likely={
+                "round's true gradient, 0: a straight-through backward passes grad_output on unchanged": lambda g, x: (
+                    torch.zeros_like(x)
+                ),
+                IGNORED_UPSTREAM: lambda g, x: torch.ones_like(x),
+            },
+            forward_likely={
+                "halves rounded up: torch.round sends a half to the nearest even integer (2.5 -> 2.)": lambda x: (
+                    torch.floor(x + 0.5)
+                ),
+            },
+        )
 
 
 def clipped_to(bound):
@@ -123,10 +159,17 @@ def clipped_to(bound):
 @pytest.mark.exercise("custom_functions.ClipGradient")
 def test_clip_gradient(solution):
     for x, bound in zip(cases(2.0, -1.0, 0.0, seed=105), (1.0, 0.5, 2.0)):
-        expect_function(solution, (x,), lambda x: x, clipped_to(bound), extra=(bound,), likely={
-            "the upstream gradient, unclipped": lambda g, x: g,
-            "clipped to [-1, 1]: backward must clip to the bound forward was given": lambda g, x: g.clamp(-1, 1),
-        })
+        expect_function(
+            solution,
+            (x,),
+            lambda x: x,
+            clipped_to(bound),
+            extra=(bound,),
+            likely={
+                "the upstream gradient, unclipped": lambda g, x: g,
+                "clipped to [-1, 1]: backward must clip to the bound forward was given": lambda g, x: g.clamp(-1, 1),
+            },
+        )
 
 
 def function_of(name, forward, backward, save_output=False):
@@ -165,12 +208,19 @@ multiply_near_misses = rejects(
 )
 clipped_relu_near_misses = rejects(
     test_clipped_relu,
-    NearMiss("slope-1-at-kinks", function_of("ClippedReLU", lambda x: x.clamp(0, 1),
-                                             lambda g, x: g * ((x >= 0) & (x <= 1))), "slope 1 at a kink"),
-    NearMiss("ignores-upstream", function_of("ClippedReLU", lambda x: x.clamp(0, 1), lambda g, x: inside(x)),
-             "grad_output ignored"),
-    NearMiss("no-upper-kink", function_of("ClippedReLU", lambda x: x.clamp(0, 1), lambda g, x: g * (x > 0)),
-             "expected"),
+    NearMiss(
+        "slope-1-at-kinks",
+        function_of("ClippedReLU", lambda x: x.clamp(0, 1), lambda g, x: g * ((x >= 0) & (x <= 1))),
+        "slope 1 at a kink",
+    ),
+    NearMiss(
+        "ignores-upstream",
+        function_of("ClippedReLU", lambda x: x.clamp(0, 1), lambda g, x: inside(x)),
+        "grad_output ignored",
+    ),
+    NearMiss(
+        "no-upper-kink", function_of("ClippedReLU", lambda x: x.clamp(0, 1), lambda g, x: g * (x > 0)), "expected"
+    ),
     NearMiss("relu-forward", function_of("ClippedReLU", torch.relu, lambda g, x: g * inside(x)), r"\(forward\)"),
     NearMiss("autograd-clamp", lambda x: x.clamp(0, 1), "grad_fn is ClampBackward1"),
 )
@@ -186,6 +236,9 @@ clip_gradient_near_misses = rejects(
     NearMiss("no-none", clipper(lambda g, x, bound: g.clamp(-bound, bound)), "incorrect number of gradients"),
     NearMiss("unclipped", clipper(lambda g, x, bound: (g, None)), "unclipped"),
     NearMiss("bound-ignored", clipper(lambda g, x, bound: (g.clamp(-1, 1), None)), "clip to the bound"),
-    NearMiss("clips-forward", clipper(lambda g, x, bound: (g.clamp(-bound, bound), None),
-                                      lambda x, bound: x.clamp(-bound, bound)), r"\(forward\)"),
+    NearMiss(
+        "clips-forward",
+        clipper(lambda g, x, bound: (g.clamp(-bound, bound), None), lambda x, bound: x.clamp(-bound, bound)),
+        r"\(forward\)",
+    ),
 )

@@ -47,18 +47,25 @@ def test_grads_per_step(solution):
         expected = 2 * (value - targets)
         stale_first = expected.clone()
         stale_first[0] += stale
-        expect_call(solution, (w, targets), expected, likely={
-            "accumulated: each step's gradient was added to the earlier ones; zero w.grad before each backward()":
-                stale + expected.cumsum(0),
-            "every step shows the last step's gradient: you kept w.grad itself, which zero_() and backward() "
-            "then overwrote; keep w.grad.clone()": expected[-1].expand_as(expected),
-            "the first step kept the stale gradient w came with: zero w.grad before each backward(), not after":
-                stale_first,
-        })
+        expect_call(
+            solution,
+            (w, targets),
+            expected,
+            likely={
+                "accumulated: each step's gradient was added to the earlier ones; "
+                "zero w.grad before each backward()": stale + expected.cumsum(0),
+                "every step shows the last step's gradient: you kept w.grad itself, which zero_() and backward() "
+                "then overwrote; keep w.grad.clone()": expected[-1].expand_as(expected),
+                "the first step kept the stale gradient w came with: "
+                "zero w.grad before each backward(), not after": stale_first,
+            },
+        )
         if w.grad is None or not torch.allclose(w.grad, expected[-1]):
-            fail(f"{solution.call}: afterwards w.grad is {short_repr(w.grad)}, expected the last step's gradient "
-                 f"{short_repr(expected[-1])}: differentiate w itself, and zero w.grad before each backward(), "
-                 "not after")
+            fail(
+                f"{solution.call}: afterwards w.grad is {short_repr(w.grad)}, expected the last step's gradient "
+                f"{short_repr(expected[-1])}: differentiate w itself, and zero w.grad before each backward(), "
+                "not after"
+            )
 
 
 def cube_sum(x):
@@ -97,22 +104,32 @@ def test_no_grad_square(solution):
         leaf = x.clone().requires_grad_()
         got, recorded = call_watching_graph(solution, leaf)
         if isinstance(got, torch.Tensor) and got.requires_grad:
-            fail(f"{solution.call}: the result requires grad (grad_fn={type(got.grad_fn).__name__}): autograd "
-                 "recorded x ** 2; compute it inside `with torch.no_grad():`")
+            fail(
+                f"{solution.call}: the result requires grad (grad_fn={type(got.grad_fn).__name__}): autograd "
+                "recorded x ** 2; compute it inside `with torch.no_grad():`"
+            )
         expect_like(got, x**2, solution.call)
         if recorded:
-            fail(f"{solution.call}: the values are right, but autograd recorded x ** 2 (it saved tensors for a "
-                 "backward pass) before the result was cut loose: torch.no_grad() records nothing at all")
+            fail(
+                f"{solution.call}: the values are right, but autograd recorded x ** 2 (it saved tensors for a "
+                "backward pass) before the result was cut loose: torch.no_grad() records nothing at all"
+            )
         if not leaf.requires_grad or leaf.grad is not None or not torch.equal(leaf.detach(), x):
-            fail(f"{solution.call}: x was changed (requires_grad={leaf.requires_grad}, grad={short_repr(leaf.grad)}): "
-                 "leave x as it is; torch.no_grad() turns tracking off for the block, not for x")
+            fail(
+                f"{solution.call}: x was changed (requires_grad={leaf.requires_grad}, grad={short_repr(leaf.grad)}): "
+                "leave x as it is; torch.no_grad() turns tracking off for the block, not for x"
+            )
 
 
 @pytest.mark.exercise("gradient_mechanics.detached_product_grad")
 def test_detached_product_grad(solution):
     for x in grids():
-        expect_call(solution, (x,), x.clone(),
-                    likely={"2x, the slope of x · x: detach() one factor so no gradient flows through it": 2 * x})
+        expect_call(
+            solution,
+            (x,),
+            x.clone(),
+            likely={"2x, the slope of x · x: detach() one factor so no gradient flows through it": 2 * x},
+        )
 
 
 def leaf_cases() -> list[tuple[torch.Tensor, float]]:
@@ -131,12 +148,16 @@ def test_leaf_parameter(solution):
         if not isinstance(got, torch.Tensor):
             fail(f"{solution.call}: got {type(got).__name__} {short_repr(got)}, expected a torch.Tensor")
         if not got.requires_grad:
-            fail(f"{solution.call}: the result does not require grad, so backward() would give it no .grad: "
-                 "call .requires_grad_() on it")
+            fail(
+                f"{solution.call}: the result does not require grad, so backward() would give it no .grad: "
+                "call .requires_grad_() on it"
+            )
         expect_like(got.detach(), original * scale, solution.call)
         if not got.is_leaf:
-            fail(f"{solution.call}: the result is no leaf but the output of {type(got.grad_fn).__name__}, "
-                 "so backward() leaves its .grad None: scale first, then call .requires_grad_()")
+            fail(
+                f"{solution.call}: the result is no leaf but the output of {type(got.grad_fn).__name__}, "
+                "so backward() leaves its .grad None: scale first, then call .requires_grad_()"
+            )
         if values.requires_grad or not torch.equal(values, original):
             fail(f"{solution.call}: the values passed in were changed; build the parameter from a copy")
 

@@ -5,38 +5,38 @@ full-batch descent on a quadratic, and the near misses."""
 import pytest
 import torch
 
-from tests.kata.checks import NearMiss, expect_call, expect_like, fail, points, random_tensor, rejects
+from tests.kata.checks import (
+    NearMiss,
+    expect_autograd_ran,
+    expect_call,
+    expect_like,
+    fail,
+    points,
+    random_tensor,
+    rejects,
+)
 from tests.kata.solution import short_repr
 
 F64 = torch.float64
-NEVER_RAN = "the value is right, but autograd never ran; compute it with backward() or torch.autograd.grad"
 
 
 def scalar(value: float, dtype: torch.dtype = torch.float32) -> torch.Tensor:
     return torch.tensor(value, dtype=dtype)
 
 
-def expect_tuple(solution, args, expected: tuple, likely: dict[str, tuple] | None = None, **tolerances) -> None:
-    """expect_call for a tuple, naming a likely mistake at the item where it shows, as expect_call does for one."""
-    got = solution(*args)
-    if isinstance(got, (tuple, list)) and len(got) == len(expected):
-        for index, (got_item, expected_item) in enumerate(zip(got, expected)):
-            expect_like(got_item, expected_item, f"{solution.call}[{index}]", **tolerances,
-                        likely={why: wrong[index] for why, wrong in (likely or {}).items()})
-    else:
-        expect_like(got, expected, solution.call)
-    if not solution.autograd_ran:
-        fail(f"{solution.call}: {NEVER_RAN}")
-
-
 @pytest.mark.exercise("gradients_at_work.descent_step")
 def test_descent_step(solution):
     for x, lr in zip(points(5.0, 3.0, -1.0, seed=120), (0.1, 0.5, 0.25, 0.1, 0.5, 1.0, 0.05)):
         slope = 2 * (x - 3)
-        expect_call(solution, (x, lr), scalar(x - lr * slope), likely={
-            "gradient ascent: x + lr·f'(x) climbs; step against the gradient": scalar(x + lr * slope),
-            "f'(x) itself: return the new point, x − lr·f'(x)": scalar(slope),
-        })
+        expect_call(
+            solution,
+            (x, lr),
+            scalar(x - lr * slope),
+            likely={
+                "gradient ascent: x + lr·f'(x) climbs; step against the gradient": scalar(x + lr * slope),
+                "f'(x) itself: return the new point, x − lr·f'(x)": scalar(slope),
+            },
+        )
 
 
 def closed_form_descent(x0: float, lr: float, tol: float, max_steps: int) -> tuple[float, int]:
@@ -74,12 +74,13 @@ def test_minimize(solution):
         if not isinstance(steps, int) or isinstance(steps, bool):
             fail(f"{solution.call}: steps is {type(steps).__name__} {short_repr(steps)}, expected a Python int")
         if steps != k:
-            fail(f"{solution.call}: took {steps} step{'' if steps == 1 else 's'}, expected {k} "
-                 "(x_k − 3 = (1 − 2·lr)^k (x₀ − 3)): check "
-                 "|f'(x)| < tol before each step, count only the steps taken, and clear x.grad between them")
+            fail(
+                f"{solution.call}: took {steps} step{'' if steps == 1 else 's'}, expected {k} "
+                "(x_k − 3 = (1 − 2·lr)^k (x₀ − 3)): check "
+                "|f'(x)| < tol before each step, count only the steps taken, and clear x.grad between them"
+            )
         expect_like(x, scalar(x_k), f"{solution.call}[0]")
-        if not solution.autograd_ran:
-            fail(f"{solution.call}: {NEVER_RAN}")
+        expect_autograd_ran(solution)
 
 
 def line_data(seed: int, n: int = 6, dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
@@ -97,10 +98,15 @@ def test_mse_gradients(solution):
     cases += [(0.5, 0.5, *line_data(124, dtype=F64))]
     for w, b, x, y in cases:
         d_dw, d_db = 2 * (w * x + b - y) * x, 2 * (w * x + b - y)  # each point's share of the gradient
-        expect_tuple(solution, (w, b, x, y), (d_dw.mean(), d_db.mean()), likely={
-            "the gradient of the summed squared error, not of its mean": (d_dw.sum(), d_db.sum()),
-            "(∂L/∂b, ∂L/∂w): the order is (∂L/∂w, ∂L/∂b)": (d_db.mean(), d_dw.mean()),
-        })
+        expect_call(
+            solution,
+            (w, b, x, y),
+            (d_dw.mean(), d_db.mean()),
+            likely={
+                "the gradient of the summed squared error, not of its mean": (d_dw.sum(), d_db.sum()),
+                "(∂L/∂b, ∂L/∂w): the order is (∂L/∂w, ∂L/∂b)": (d_db.mean(), d_dw.mean()),
+            },
+        )
 
 
 @pytest.mark.exercise("gradients_at_work.sgd_step")
@@ -117,11 +123,16 @@ def test_sgd_step(solution):
             if not (param.is_leaf and param.requires_grad):
                 fail(f"{where} is no longer a leaf that requires grad: update it in place under torch.no_grad()")
             expected = old if grad is None else old - lr * grad
-            expect_like(param.detach(), expected, where, likely={
-                "unchanged: p = p - ... only makes a new tensor; update p itself in place (p -= ...) under "
-                "torch.no_grad()": old,
-                "moved up the gradient: p − lr·grad descends": old if grad is None else old + lr * grad,
-            })
+            expect_like(
+                param.detach(),
+                expected,
+                where,
+                likely={
+                    "unchanged: p = p - ... only makes a new tensor; update p itself in place (p -= ...) under "
+                    "torch.no_grad()": old,
+                    "moved up the gradient: p − lr·grad descends": old if grad is None else old + lr * grad,
+                },
+            )
             if (param.grad is None) != (grad is None) or (grad is not None and not torch.equal(param.grad, grad)):
                 fail(f"{where}.grad changed: step() leaves .grad as it was; clearing it is zero_grad()'s job")
 
@@ -156,23 +167,45 @@ def sgd_never_cleared(x: torch.Tensor, y: torch.Tensor, lr: float, steps: int) -
 def test_fit_line(solution):
     lab = (torch.tensor([0.0, 1.0]), torch.tensor([-1.0, 1.0]))
     # Few steps: an optimizer's step() costs most of a millisecond.
-    cases = [(*lab, 0.5, 1), (*line_data(127), 0.1, 5), (*line_data(127), 0.05, 10), (*line_data(129), 0.2, 15),
-             (*line_data(131, dtype=F64), 0.1, 8)]
+    cases = [
+        (*lab, 0.5, 1),
+        (*line_data(127), 0.1, 5),
+        (*line_data(127), 0.05, 10),
+        (*line_data(129), 0.2, 15),
+        (*line_data(131, dtype=F64), 0.1, 8),
+    ]
     for x, y, lr, steps in cases:
         zero = torch.zeros((), dtype=x.dtype)
-        expect_tuple(solution, (x, y, lr, steps), sgd_closed_form(x, y, lr, steps), rtol=1e-4, atol=1e-5, likely={
-            "the least-squares line itself: `steps` SGD steps from 0 do not reach it yet":
-                sgd_closed_form(x, y, lr, 10_000),
-            "the gradient of the summed squared error, not of its mean: steps n times too long":
-                sgd_closed_form(x, y, lr * len(x), steps),
-            "still 0: the gradients were cleared after backward(), before step() could use them": (zero, zero),
-            "gradients summed over all the steps so far: clear them (zero_grad) in every step":
-                sgd_never_cleared(x, y, lr, steps),
-        })
+        expect_call(
+            solution,
+            (x, y, lr, steps),
+            sgd_closed_form(x, y, lr, steps),
+            rtol=1e-4,
+            atol=1e-5,
+            likely={
+                "the least-squares line itself: `steps` SGD steps from 0 do not reach it yet": sgd_closed_form(
+                    x, y, lr, 10_000
+                ),
+                "the gradient of the summed squared error, not of its mean: steps n times too long": sgd_closed_form(
+                    x, y, lr * len(x), steps
+                ),
+                "still 0: the gradients were cleared after backward(), before step() could use them": (zero, zero),
+                "gradients summed over all the steps so far: clear them (zero_grad) in every step": sgd_never_cleared(
+                    x, y, lr, steps
+                ),
+            },
+        )
 
 
-def descend(x0, lr, tol=1e-4, max_steps=200, clear=True, flat=lambda x, grad, tol: abs(grad) < tol,
-            finish=lambda x, steps: (x.detach(), steps)):
+def descend(
+    x0,
+    lr,
+    tol=1e-4,
+    max_steps=200,
+    clear=True,
+    flat=lambda x, grad, tol: abs(grad) < tol,
+    finish=lambda x, steps: (x.detach(), steps),
+):
     """A learner-style minimize: `clear` the gradient before each backward, stop once `flat`, return `finish`."""
     x = torch.tensor(x0, requires_grad=True)
     steps = 0
@@ -264,8 +297,9 @@ class PlainSGD:
         sgd_step_by(subtract_gradient)(self.params, self.lr)
 
 
-def fit_line_by(order=("zero_grad", "loss", "backward", "step"), reduce=torch.mean,
-                finish=lambda w, b: (w.detach(), b.detach())):
+def fit_line_by(
+    order=("zero_grad", "loss", "backward", "step"), reduce=torch.mean, finish=lambda w, b: (w.detach(), b.detach())
+):
     """A learner-style fit_line whose loop body runs `order`; "zero_grad" may be missing or misplaced."""
 
     def solve(x, y, lr, steps):

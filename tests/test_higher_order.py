@@ -26,8 +26,10 @@ def quartic(t):
 
 def expect_grad_untouched(solution, which_grad: str, leaf: torch.Tensor) -> None:
     if leaf.grad is not None:
-        fail(f"{solution.call}: the value is right, but {which_grad} is {short_repr(leaf.grad)}, not None: "
-             "backward() stores gradients in .grad; torch.autograd.grad returns them and writes no .grad")
+        fail(
+            f"{solution.call}: the value is right, but {which_grad} is {short_repr(leaf.grad)}, not None: "
+            "backward() stores gradients in .grad; torch.autograd.grad returns them and writes no .grad"
+        )
 
 
 @pytest.mark.exercise("higher_order.first_derivative")
@@ -73,10 +75,15 @@ def polynomial_derivative(coefficients: list[float], x: torch.Tensor, n: int) ->
 
 
 def expect_nth_derivative(solution, coefficients: list[float], x: torch.Tensor, n: int) -> None:
-    expect_call(solution, (coefficients, x, n), polynomial_derivative(coefficients, x, n), likely={
-        "the (n-1)-th derivative: one grad call too few": polynomial_derivative(coefficients, x, n - 1),
-        "0 everywhere: a derivative taken without create_graph=True looks constant": torch.zeros_like(x),
-    })
+    expect_call(
+        solution,
+        (coefficients, x, n),
+        polynomial_derivative(coefficients, x, n),
+        likely={
+            "the (n-1)-th derivative: one grad call too few": polynomial_derivative(coefficients, x, n - 1),
+            "0 everywhere: a derivative taken without create_graph=True looks constant": torch.zeros_like(x),
+        },
+    )
 
 
 @pytest.mark.exercise("higher_order.nth_derivative")
@@ -126,9 +133,14 @@ MIXED_PARTIALS = [  # f(u, v), ∂²f/∂u∂v and ∂²f/∂u²; the separable 
 def test_mixed_partial(solution):
     for f, mixed, twice_in_u in MIXED_PARTIALS:
         for u, v in point_pairs((1.0, 2.0), seed=73):
-            expect_call(solution, (f, u, v), torch.tensor(mixed(u, v), dtype=torch.float32), likely={
-                "∂²f/∂u², not ∂²f/∂u∂v: the second grad is with respect to v": twice_in_u(u, v),
-            })
+            expect_call(
+                solution,
+                (f, u, v),
+                torch.tensor(mixed(u, v), dtype=torch.float32),
+                likely={
+                    "∂²f/∂u², not ∂²f/∂u∂v: the second grad is with respect to v": twice_in_u(u, v),
+                },
+            )
 
 
 def rosenbrock(p):
@@ -146,10 +158,13 @@ def sin_cos(p):
 HESSIANS = [  # f(p) and its Hessian at p = (a, b)
     (p0_squared_p1, lambda a, b: [[2 * b, 2 * a], [2 * a, 0.0]]),
     (rosenbrock, lambda a, b: [[2 - 400 * (b - a**2) + 800 * a**2, -400 * a], [-400 * a, 200.0]]),
-    (sin_cos, lambda a, b: [
-        [-math.sin(a) * math.cos(b), -math.cos(a) * math.sin(b)],
-        [-math.cos(a) * math.sin(b), -math.sin(a) * math.cos(b)],
-    ]),
+    (
+        sin_cos,
+        lambda a, b: [
+            [-math.sin(a) * math.cos(b), -math.cos(a) * math.sin(b)],
+            [-math.cos(a) * math.sin(b), -math.sin(a) * math.cos(b)],
+        ],
+    ),
 ]
 
 

@@ -4,33 +4,21 @@ import math
 
 import pytest
 import torch
-from torch.overrides import TorchFunctionMode
 
 from tests.kata.checks import NearMiss, expect_call, fail, random_tensor, rejects
-
-
-class TorchCalls(TorchFunctionMode):
-    """Counts torch calls: code that loops in Python over n items makes more of them as n grows."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        self.count += 1
-        return func(*args, **(kwargs or {}))
 
 
 def expect_no_loop(solution, args_of_size, items: str, why: str) -> None:
     """Fail if the solution makes more torch calls for 6 items than for 2: its work grows with their number."""
     counts = {}
     for size in (2, 6):
-        with TorchCalls() as calls:
-            solution(*args_of_size(size))
-        counts[size] = calls.count
+        solution(*args_of_size(size))
+        counts[size] = solution.torch_calls
     if counts[6] > counts[2]:
-        fail(f"{solution.call}: the values are right, but the work grows with the number of {items} "
-             f"({counts[2]} torch calls for 2, {counts[6]} for 6): {why}")
+        fail(
+            f"{solution.call}: the values are right, but the work grows with the number of {items} "
+            f"({counts[2]} torch calls for 2, {counts[6]} for 6): {why}"
+        )
 
 
 def grids() -> list[torch.Tensor]:
@@ -110,8 +98,12 @@ def test_vector_jacobian_product(solution):
             if is_square(jac):
                 likely["J v, not vᵀJ: v weighs the outputs, the rows of J"] = jac @ v
             expect_call(solution, (f, x, v), v @ jac, likely=likely)
-    expect_no_loop(solution, lambda n: (running_sum, random_tensor(n, seed=86), random_tensor(n, seed=87)),
-                   "outputs", "backward(gradient=v) gives vᵀJ in one pass; building J first takes a pass per output")
+    expect_no_loop(
+        solution,
+        lambda n: (running_sum, random_tensor(n, seed=86), random_tensor(n, seed=87)),
+        "outputs",
+        "backward(gradient=v) gives vᵀJ in one pass; building J first takes a pass per output",
+    )
 
 
 def step(t):
@@ -131,8 +123,12 @@ def test_elementwise_jacobian(solution):
     for f, derivative in ELEMENTWISE:
         for x in grids():
             expect_call(solution, (f, x), torch.diag(derivative(x)))
-    expect_no_loop(solution, lambda n: (torch.sin, random_tensor(n, seed=88)),
-                   "points", "J is diagonal, so one backward pass finds all of it; no pass per point")
+    expect_no_loop(
+        solution,
+        lambda n: (torch.sin, random_tensor(n, seed=88)),
+        "points",
+        "J is diagonal, so one backward pass finds all of it; no pass per point",
+    )
 
 
 @pytest.mark.exercise("jacobians.jacobian_matrix")
@@ -146,22 +142,37 @@ def test_jacobian_matrix(solution):
 
 def linear_model_data(n: int, d: int, seed: int, dtype: torch.dtype = torch.float32):
     """Weights w, n samples as rows and n targets, seeded."""
-    return (random_tensor(d, seed=seed, dtype=dtype), random_tensor(n, d, seed=seed + 1, dtype=dtype),
-            random_tensor(n, seed=seed + 2, dtype=dtype))
+    return (
+        random_tensor(d, seed=seed, dtype=dtype),
+        random_tensor(n, d, seed=seed + 1, dtype=dtype),
+        random_tensor(n, seed=seed + 2, dtype=dtype),
+    )
 
 
 @pytest.mark.exercise("jacobians.per_sample_gradients")
 @pytest.mark.timeout(60)  # a solution's first torch.func call imports torch._dynamo: seconds, once
 def test_per_sample_gradients(solution):
     example = (torch.tensor([1.0, -1.0]), torch.tensor([[1.0, 2.0], [3.0, 0.0]]), torch.tensor([0.0, 1.0]))
-    datasets = [example, linear_model_data(5, 3, seed=91), linear_model_data(4, 2, 94, torch.float64),
-                linear_model_data(1, 3, seed=97)]
+    datasets = [
+        example,
+        linear_model_data(5, 3, seed=91),
+        linear_model_data(4, 2, 94, torch.float64),
+        linear_model_data(1, 3, seed=97),
+    ]
     for w, inputs, targets in datasets:
         residuals = (inputs @ w - targets).unsqueeze(1)
-        expect_call(solution, (w, inputs, targets), 2 * residuals * inputs,
-                    likely={"gradients with respect to the samples xᵢ, not w": 2 * residuals * w})
-    expect_no_loop(solution, lambda n: linear_model_data(n, 3, seed=100), "samples",
-                   "a Python loop over them? torch.func.vmap runs torch.func.grad on all of them in one pass")
+        expect_call(
+            solution,
+            (w, inputs, targets),
+            2 * residuals * inputs,
+            likely={"gradients with respect to the samples xᵢ, not w": 2 * residuals * w},
+        )
+    expect_no_loop(
+        solution,
+        lambda n: linear_model_data(n, 3, seed=100),
+        "samples",
+        "a Python loop over them? torch.func.vmap runs torch.func.grad on all of them in one pass",
+    )
 
 
 def backward_grad(f, x):
@@ -238,6 +249,7 @@ per_sample_gradients_near_misses = rejects(
     NearMiss("python-loop", per_sample_loop, "grows with the number of samples"),
     NearMiss("batch-gradient", batch_gradient, "expected shape"),
     NearMiss("gradients-of-samples", gradients_of_samples, "with respect to the samples"),
-    NearMiss("by-hand", lambda w, inputs, targets: 2 * (inputs @ w - targets).unsqueeze(1) * inputs,
-             "autograd never ran"),
+    NearMiss(
+        "by-hand", lambda w, inputs, targets: 2 * (inputs @ w - targets).unsqueeze(1) * inputs, "autograd never ran"
+    ),
 )

@@ -34,11 +34,25 @@ def test_central_difference(solution):
     x = points64(1.0, 2.0, -1.5, 0.0, seed=110)
     for h in (0.1, 0.01):
         # For a cube the central difference is exactly 3x² + h², whatever x.
-        expect_call(solution, (cube, x, h), 3 * x**2 + h**2, autograd=False, rtol=1e-9, atol=1e-9, likely={
-            FORWARD_DIFFERENCE: 3 * x**2 + 3 * x * h + h**2, EXACT: 3 * x**2, OVER_H: 2 * (3 * x**2 + h**2)})
+        expect_call(
+            solution,
+            (cube, x, h),
+            3 * x**2 + h**2,
+            autograd=False,
+            rtol=1e-9,
+            atol=1e-9,
+            likely={FORWARD_DIFFERENCE: 3 * x**2 + 3 * x * h + h**2, EXACT: 3 * x**2, OVER_H: 2 * (3 * x**2 + h**2)},
+        )
     h = 1e-3
-    expect_call(solution, (torch.exp, x, h), torch.exp(x) * math.sinh(h) / h, autograd=False, rtol=1e-9, atol=0,
-                likely={FORWARD_DIFFERENCE: torch.exp(x) * math.expm1(h) / h, EXACT: torch.exp(x)})
+    expect_call(
+        solution,
+        (torch.exp, x, h),
+        torch.exp(x) * math.sinh(h) / h,
+        autograd=False,
+        rtol=1e-9,
+        atol=0,
+        likely={FORWARD_DIFFERENCE: torch.exp(x) * math.expm1(h) / h, EXACT: torch.exp(x)},
+    )
     expect_call(solution, (torch.sin, x, 1e-4), torch.cos(x), autograd=False, rtol=0, atol=1e-8)
     x32 = random_tensor(5, seed=111)
     expect_call(solution, (cube, x32, 0.1), 3 * x32**2 + 0.01, autograd=False, rtol=1e-4, atol=1e-4)
@@ -53,18 +67,32 @@ def test_numerical_gradient(solution):
     cases = [  # (f, x, h, expected gradient, what autograd would give instead)
         (lambda t: cube(t).sum(), points64(1.0, -2.0, seed=112), 0.1, lambda x: 3 * x**2 + 0.01, lambda x: 3 * x**2),
         (torch.prod, random_tensor(3, seed=113, dtype=F64), 0.1, three_way_product_gradient, None),
-        (lambda t: torch.logsumexp(t, 0), random_tensor(4, seed=114, dtype=F64),
-         1e-4, lambda x: torch.softmax(x, 0), None),
+        (
+            lambda t: torch.logsumexp(t, 0),
+            random_tensor(4, seed=114, dtype=F64),
+            1e-4,
+            lambda x: torch.softmax(x, 0),
+            None,
+        ),
         (lambda t: cube(t).sum(), random_tensor(3, seed=115), 0.1, lambda x: 3 * x**2 + 0.01, None),
     ]
     for f, x, h, gradient, exact in cases:
         before = x.clone()
         tolerance = 1e-8 if x.dtype == F64 else 1e-4
-        expect_call(solution, (f, x, h), gradient(x), autograd=False, rtol=tolerance, atol=tolerance,
-                    likely={EXACT: exact(x)} if exact else None)
+        expect_call(
+            solution,
+            (f, x, h),
+            gradient(x),
+            autograd=False,
+            rtol=tolerance,
+            atol=tolerance,
+            likely={EXACT: exact(x)} if exact else None,
+        )
         if not torch.equal(x, before):
-            fail(f"{solution.call}: x changed from {short_repr(before)}: perturb a copy, as x + h·eᵢ does, "
-                 "since x - h + h need not round back to x")
+            fail(
+                f"{solution.call}: x changed from {short_repr(before)}: perturb a copy, as x + h·eᵢ does, "
+                "since x - h + h need not round back to x"
+            )
 
 
 @pytest.mark.exercise("numerical.relative_error")
@@ -73,14 +101,25 @@ def test_relative_error(solution):
     x = points64(1.0, 0.5, -2.0, seed=116)
     derivative = 3 * x**2
     numerical = derivative + h**2
-    expect_call(solution, (cube, x, h), h**2 / derivative, rtol=1e-6, likely={
-        "relative to the central difference: divide by autograd's |f'(x)| instead": h**2 / numerical,
-        "the absolute error |num − auto|: divide it by |auto|": torch.full_like(x, h**2),
-    })
+    expect_call(
+        solution,
+        (cube, x, h),
+        h**2 / derivative,
+        rtol=1e-6,
+        likely={
+            "relative to the central difference: divide by autograd's |f'(x)| instead": h**2 / numerical,
+            "the absolute error |num − auto|: divide it by |auto|": torch.full_like(x, h**2),
+        },
+    )
     x = points64(0.0, 1.0, -3.0, seed=117)
     signed = (torch.cos(x) * (math.sin(h) / h - 1)) / torch.cos(x).abs()
-    expect_call(solution, (torch.sin, x, h), torch.full_like(x, 1 - math.sin(h) / h), rtol=1e-6, likely={
-        "the error keeps its sign: take |num − auto|": signed})
+    expect_call(
+        solution,
+        (torch.sin, x, h),
+        torch.full_like(x, 1 - math.sin(h) / h),
+        rtol=1e-6,
+        likely={"the error keeps its sign: take |num − auto|": signed},
+    )
     # Where f'(x) = 0 and the estimate is exactly 0 too, tiny keeps 0 / 0 at 0.
     x = torch.tensor([0.0, 1.0, -2.0], dtype=F64)
     expect_call(solution, (square, x, h), torch.zeros_like(x), atol=1e-12)
@@ -101,11 +140,16 @@ def expect_float(solution, args, expected: float, likely: dict[str, float]) -> N
 def test_step_size(solution):
     for dtype in (torch.float64, torch.float32, torch.float16, torch.bfloat16):
         eps = torch.finfo(dtype).eps
-        expect_float(solution, (dtype,), eps ** (1 / 3), likely={
-            "√eps, the best step of a one-sided forward difference; the central one's error is h², not h":
-                math.sqrt(eps),
-            "the machine epsilon itself: rounding error eps / h would be as large as the derivative": eps,
-        })
+        expect_float(
+            solution,
+            (dtype,),
+            eps ** (1 / 3),
+            likely={
+                "√eps, the best step of a one-sided forward difference; "
+                "the central one's error is h², not h": math.sqrt(eps),
+                "the machine epsilon itself: rounding error eps / h would be as large as the derivative": eps,
+            },
+        )
 
 
 class SinWithWrongBackward(torch.autograd.Function):
@@ -142,8 +186,10 @@ def test_gradcheck_passes(solution):
             if not isinstance(got, bool):
                 fail(f"{solution.call}: got {type(got).__name__} {short_repr(got)}, expected a Python bool")
             if got != expected:
-                fail(f"{solution.call}: expected {expected}, got {got}: gradcheck {'passes' if expected else 'fails'} "
-                     f"here ({why})")
+                fail(
+                    f"{solution.call}: expected {expected}, got {got}: gradcheck {'passes' if expected else 'fails'} "
+                    f"here ({why})"
+                )
 
 
 def central(f, x, h):
@@ -234,8 +280,9 @@ step_size_near_misses = rejects(
 gradcheck_passes_near_misses = rejects(
     test_gradcheck_passes,
     NearMiss("raises", gradcheck_with(), "Jacobian mismatch"),
-    NearMiss("no-requires-grad", lambda f, x: torch.autograd.gradcheck(f, (x,), raise_exception=False),
-             "require gradient"),
+    NearMiss(
+        "no-requires-grad", lambda f, x: torch.autograd.gradcheck(f, (x,), raise_exception=False), "require gradient"
+    ),
     NearMiss("guesses-by-dtype", lambda f, x: x.dtype == torch.float64, "expected False, got True"),
     NearMiss("tensor-verdict", lambda f, x: torch.tensor(gradcheck_with(raise_exception=False)(f, x)), "Python bool"),
 )

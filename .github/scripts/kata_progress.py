@@ -1,8 +1,8 @@
 """Read `pytest --progress-json` output in GitHub Actions: annotate the learner's lines, or check a whole run.
 
-    kata_progress.py annotate PATH       learner CI: mark the learner's lines that need work
-    kata_progress.py expect solved PATH  maintainer CI: the reference solves every exercise
-    kata_progress.py expect todo PATH    maintainer CI: the pristine tree keeps every exercise a stub
+kata_progress.py annotate PATH       learner CI: mark the learner's lines that need work
+kata_progress.py expect solved PATH  maintainer CI: the reference solves every exercise
+kata_progress.py expect todo PATH    maintainer CI: the pristine tree keeps every exercise a stub
 """
 
 import argparse
@@ -32,7 +32,9 @@ def annotate(report: dict) -> list[str]:
     """
     lines = [
         annotation(
-            "error", exercise, f"{exercise['id']}: {exercise['status']}",
+            "error",
+            exercise,
+            f"{exercise['id']}: {exercise['status']}",
             f"{exercise.get('cause') or exercise['status']}. "
             "Locally, `pytest --next` runs it alone and `pytest --hint` gives a hint.",
         )
@@ -41,10 +43,14 @@ def annotate(report: dict) -> list[str]:
     ]
     upcoming = next((exercise for exercise in report["exercises"] if exercise["status"] != "solved"), None)
     if upcoming is not None and upcoming["status"] == "todo":
-        lines.append(annotation(
-            "notice", upcoming, f"Next: {upcoming['id']}",
-            f"Next up: {upcoming['id']}, not started yet. `pytest --next` shows its task.",
-        ))
+        lines.append(
+            annotation(
+                "notice",
+                upcoming,
+                f"Next: {upcoming['id']}",
+                f"Next up: {upcoming['id']}, not started yet. `pytest --next` shows its task.",
+            )
+        )
     lines.append(f"autograd-kata: {report['solved']}/{report['total']} solved")
     return lines
 
@@ -72,9 +78,7 @@ def unexpected(report: dict, wanted: str) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("annotate").add_argument("path")
     expect = commands.add_parser("expect")

@@ -100,11 +100,15 @@ def common_mistakes(expected: torch.Tensor) -> dict[str, torch.Tensor]:
 def expect_like(
     got: Any, expected: Any, where: str, *, rtol: float = RTOL, atol: float = ATOL, likely: dict[str, Any] | None = None
 ) -> None:
-    """Fail unless `got` matches `expected` (a tensor, numpy array, or tuple of them) in type, shape, dtype, value."""
+    """Fail unless `got` matches `expected` (a tensor, numpy array, or tuple of them) in type, shape, dtype, value.
+
+    likely: {cause: wrong value} for mistakes this exercise invites; for a tuple, a wrong tuple, item by item.
+    """
     problem = type_problem(got, expected)
     if problem is None and isinstance(expected, tuple):
         for index, (got_item, expected_item) in enumerate(zip(got, expected)):
-            expect_like(got_item, expected_item, f"{where}[{index}]", rtol=rtol, atol=atol)
+            item_likely = {why: wrong[index] for why, wrong in (likely or {}).items() if isinstance(wrong, tuple)}
+            expect_like(got_item, expected_item, f"{where}[{index}]", rtol=rtol, atol=atol, likely=item_likely)
         return
     if problem is None:
         as_tensor = torch.from_numpy if isinstance(expected, np.ndarray) else torch.as_tensor

@@ -3,7 +3,6 @@
 import ast
 import re
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from tests.course import COURSE
@@ -57,8 +56,3 @@ EXERCISES: tuple[Exercise, ...] = tuple(
 )
 BY_ID: dict[str, Exercise] = {exercise.id: exercise for exercise in EXERCISES}
 ORDER: dict[str, int] = {exercise.id: index for index, exercise in enumerate(EXERCISES)}
-
-
-@cache
-def module_exercises(module: str) -> tuple[Exercise, ...]:
-    return tuple(exercise for exercise in EXERCISES if exercise.module == module)

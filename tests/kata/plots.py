@@ -147,7 +147,8 @@ def draw(exercise: Exercise, package: str, path: Path) -> None:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.getgroup("autograd-kata").addoption(
-        "--plots", metavar="DIR",
+        "--plots",
+        metavar="DIR",
         help=f"after the run, draw each solved 1-D exercise and its derivative into DIR/<id>.png ({INSTALL})",
     )
 

@@ -14,16 +14,19 @@ from tests.kata.course import ROOT, Exercise
 AUTOGRAD_ENTRY_POINTS = frozenset({"backward", "grad"})
 
 
-class AutogradRecorder(TorchFunctionMode):
-    """Notes whether Tensor.backward or torch.autograd.grad ran, which proves autograd computed a result."""
+class TorchCallRecorder(TorchFunctionMode):
+    """Counts the torch calls a solution makes and notes whether Tensor.backward or torch.autograd.grad ran,
+    which proves autograd computed its result."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.ran = False
+        self.calls = 0
+        self.autograd_ran = False
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.calls += 1
         if getattr(func, "__name__", None) in AUTOGRAD_ENTRY_POINTS:
-            self.ran = True
+            self.autograd_ran = True
         return func(*args, **(kwargs or {}))
 
 
@@ -82,12 +85,13 @@ class Solution:
         self.name = name or getattr(fn, "__name__", "solution")
         self.call = self.name
         self.autograd_ran = False
+        self.torch_calls = 0
 
     def __call__(self, *args: Any) -> Any:
         self.call = f"{self.name}({', '.join(map(short_repr, args))})"
-        with AutogradRecorder() as recorder:
+        with TorchCallRecorder() as recorder:
             result = guarded(lambda: self.target(*args), self.call)
-        self.autograd_ran = recorder.ran
+        self.autograd_ran, self.torch_calls = recorder.autograd_ran, recorder.calls
         return result
 
 

@@ -33,7 +33,8 @@ WITHOUT_CTRL_C = (
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.getgroup("autograd-kata").addoption(
-        "--watch", action="store_true",
+        "--watch",
+        action="store_true",
         help="rerun on every save of a file in exercises/ (or reference/); Ctrl-C stops (needs watchfiles)",
     )
 

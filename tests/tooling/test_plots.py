@@ -116,7 +116,11 @@ def test_without_matplotlib_the_option_says_how_to_install_it(kata_copy):
         "sys.exit(pytest.main(['-p', 'no:cacheprovider', '--plots', 'plots']))"
     )
     run = subprocess.run(
-        [sys.executable, "-c", hide_matplotlib], cwd=kata_copy.path, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", hide_matplotlib],
+        cwd=kata_copy.path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == pytest.ExitCode.USAGE_ERROR, run.stdout + run.stderr
     assert run.stderr.strip() == 'ERROR: --plots needs matplotlib, an optional extra: pip install ".[plots]"'

@@ -24,9 +24,13 @@ class WatchRun:
 
     def __init__(self, kata_copy, *args: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pytest", "--watch", *args], cwd=kata_copy.path,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True,
+            [sys.executable, "-m", "pytest", "--watch", *args],
+            cwd=kata_copy.path,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,
         )
         self.output = ""
         self.read_up_to = 0
@@ -54,7 +58,7 @@ class WatchRun:
                 if self.ended or time.monotonic() > deadline:
                     pytest.fail(f"no {pattern!r} within {timeout} s; the output:\n{self.output}")
                 self.grew.wait(deadline - time.monotonic())
-            text, self.read_up_to = self.output[self.read_up_to:match.end()], match.end()
+            text, self.read_up_to = self.output[self.read_up_to : match.end()], match.end()
             return text
 
     def next_round(self, timeout: float = 60) -> str:
@@ -65,7 +69,7 @@ class WatchRun:
         os.killpg(self.process.pid, signal.SIGINT)
         code = self.process.wait(timeout=30)
         self.reader.join(timeout=10)
-        text, self.read_up_to = self.output[self.read_up_to:], len(self.output)
+        text, self.read_up_to = self.output[self.read_up_to :], len(self.output)
         return code, text
 
     def __enter__(self) -> "WatchRun":
@@ -169,9 +173,18 @@ def test_with_reference_saves_in_reference_rerun_too_and_asserts_stay_rewritten(
 
 def test_without_watchfiles_it_says_what_to_install(kata_copy):
     run = subprocess.run(
-        [sys.executable, "-c", "import sys, pytest; sys.modules['watchfiles'] = None; sys.exit(pytest.main())",
-         "-p", "no:cacheprovider", "--watch"],
-        cwd=kata_copy.path, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            "import sys, pytest; sys.modules['watchfiles'] = None; sys.exit(pytest.main())",
+            "-p",
+            "no:cacheprovider",
+            "--watch",
+        ],
+        cwd=kata_copy.path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == pytest.ExitCode.USAGE_ERROR
     assert run.stdout == 'pytest --watch needs watchfiles: pip install ".[watch]"\n'
