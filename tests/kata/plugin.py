@@ -1,14 +1,14 @@
 """The kata's pytest plugin: course order, the --reference swap, exercise statuses, progress, focus and hints."""
 
 import functools
-import traceback
+import linecache
 from pathlib import Path
 
 import pytest
 
 from tests.kata.course import BY_ID, EXERCISES, ORDER, ROOT, Exercise
 from tests.kata.progress import Progress
-from tests.kata.solution import Solution, learner_line, load
+from tests.kata.solution import Solution, frames, learner_line, load
 
 EXERCISE = pytest.StashKey[Exercise]()
 KATA = pytest.StashKey["Kata"]()
@@ -135,19 +135,19 @@ def status_of(exercise: Exercise, package: str, call: pytest.CallInfo, timeout: 
     """An exercise test's status and its cause in one line."""
     if call.excinfo is None:
         return "solved", ""
-    error = call.excinfo.value
-    where = learner_line(call.excinfo.tb) or exercise.location(package)
-    frames = traceback.extract_tb(call.excinfo.tb)
+    error, tb = call.excinfo.value, call.excinfo.tb
+    innermost_file, innermost_line = frames(tb)[-1]
     if (
         isinstance(error, NotImplementedError)
-        and frames[-1].filename == str(exercise.path(package))
-        and (frames[-1].line or "").strip() == STUB_RAISE
+        and innermost_file == str(exercise.path(package))
+        and linecache.getline(innermost_file, innermost_line).strip() == STUB_RAISE
     ):
         return "todo", f"not started: {exercise.location(package)}"
-    if isinstance(error, pytest.fail.Exception):
-        if str(error).startswith("Timeout"):
-            return "timeout", f"still running after {timeout:g} s, stopped at {where}: an endless loop?"
+    if isinstance(error, pytest.fail.Exception) and not str(error).startswith("Timeout"):
         return ("error" if call.when == "setup" else "failed"), str(error)
+    where = learner_line(tb) or exercise.location(package)
+    if isinstance(error, pytest.fail.Exception):  # pytest-timeout's
+        return "timeout", f"still running after {timeout:g} s, stopped at {where}: an endless loop?"
     if isinstance(error, AssertionError):
         return "failed", f"{where}: AssertionError: {error}"
     return "error", f"{where}: {type(error).__name__}: {error}"

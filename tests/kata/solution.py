@@ -1,15 +1,17 @@
 """The boundary around learner code: import it lazily, call it, notice autograd, and keep torch's global state."""
 
 import importlib
-import traceback
+import os
 from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import pytest
 import torch
 from torch.overrides import TorchFunctionMode
 
-from tests.kata.course import ROOT, Exercise
+from tests.kata.course import PACKAGES, ROOT, Exercise
 
 AUTOGRAD_ENTRY_POINTS = frozenset({"backward", "grad"})
 
@@ -48,12 +50,23 @@ def restore_global_torch_state(state: dict[str, Any], rng: torch.Tensor) -> list
     return changed
 
 
-def learner_line(tb) -> str:
+def frames(tb: TracebackType | None) -> list[tuple[str, int]]:
+    """(file, line) of each frame of a traceback, outermost first; cheaper than traceback.extract_tb."""
+    found = []
+    while tb is not None:
+        found.append((tb.tb_frame.f_code.co_filename, tb.tb_lineno))
+        tb = tb.tb_next
+    return found
+
+
+LEARNER_FOLDERS = tuple(f"{ROOT / package}{os.sep}" for package in PACKAGES)
+
+
+def learner_line(tb: TracebackType | None) -> str:
     """file:line of the innermost frame in exercises/ or reference/, where the learner can act."""
-    for frame in reversed(traceback.extract_tb(tb)):
-        path = frame.filename
-        if path.startswith(str(ROOT / "exercises")) or path.startswith(str(ROOT / "reference")):
-            return f"{path[len(str(ROOT)) + 1 :]}:{frame.lineno}"
+    for path, line in reversed(frames(tb)):
+        if path.startswith(LEARNER_FOLDERS):
+            return f"{Path(path).relative_to(ROOT).as_posix()}:{line}"
     return ""
 
 
