@@ -10,7 +10,10 @@ gradients, SGD, vector-Jacobian products), so against that floor the ratio shows
 
 Runs with bytecode caching on, as on a learner's machine, even where PYTHONDONTWRITEBYTECODE is set.
 
-    python benchmarks/reference_run.py [--rounds 7]
+    python benchmarks/reference_run.py [--rounds 7] [PYTEST_ARGS ...]
+
+PYTEST_ARGS narrow the run, e.g. to the lab's three modules: tests/test_derivatives.py
+tests/test_partial_derivatives.py tests/test_many_values.py.
 """
 
 import argparse
@@ -44,7 +47,10 @@ def seconds(command: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
-    rounds = parser.parse_args().rounds
+    parser.add_argument("pytest_args", nargs="*", help="more arguments for the pytest --reference run")
+    options = parser.parse_args()
+    rounds = options.rounds
+    COMMANDS["pytest --reference"] += options.pytest_args
     for command in COMMANDS.values():
         seconds(command)  # warm the file cache and __pycache__ once, untimed
     names = list(COMMANDS)
