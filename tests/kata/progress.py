@@ -49,15 +49,13 @@ class Progress:
         return [(module, list(results)) for module, results in groupby(self.ran(), lambda r: r.exercise.module)]
 
     def module_lines(self) -> list[str]:
+        """A line a module: solved/total, then what needs attention by name and how many are not started."""
         lines = []
         for module, results in self.by_module():
             solved = sum(result.status == "solved" for result in results)
-            statuses = {result.status for result in results}
-            detail = (
-                statuses.pop()
-                if len(statuses) == 1
-                else ", ".join(f"{r.exercise.name} {r.status}" for r in results if r.status != "solved")
-            )
+            todo = sum(result.status == "todo" for result in results)
+            attention = [f"{r.exercise.name} {r.status}" for r in results if r.status not in ("solved", "todo")]
+            detail = ", ".join(attention + ([f"{todo} todo"] if todo else [])) or "solved"
             lines.append(f"{module:<22} {solved}/{len(results)}  {detail}")
         return lines
 
