@@ -4,7 +4,7 @@ gradients under an upstream gradient that is not all ones, gradcheck in float64,
 import pytest
 import torch
 
-from tests.kata.checks import NearMiss, expect_like, fail, random_tensor, rejects
+from tests.kata.checks import NearMiss, cube, expect_like, fail, random_tensor, rejects
 from tests.kata.solution import short_repr
 
 IGNORED_UPSTREAM = "grad_output ignored: the chain rule multiplies by the upstream gradient, which is not always 1"
@@ -67,10 +67,6 @@ def float64_case(seed: int, scale: float = 3.0) -> torch.Tensor:
 def cases(*fixed: float, seed: int, scale: float = 3.0) -> list[torch.Tensor]:
     """The fixed points, seeded-random float32 ones, and a 2-D float64 tensor (shape and dtype must carry)."""
     return [torch.tensor(fixed), random_tensor(5, seed=seed, scale=scale), float64_case(seed + 1, scale)]
-
-
-def cube(x):
-    return x**3
 
 
 @pytest.mark.exercise("custom_functions.Cube")

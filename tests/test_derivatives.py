@@ -3,12 +3,12 @@
 import pytest
 import torch
 
-from tests.kata.checks import NearMiss, derivative_by_autograd, expect_call, points, rejects
+from tests.kata.checks import NearMiss, derivative_by_autograd, expect_call, points, rejects, scalar
 
 
 def expect_derivative(solution, derivative, *fixed: float, seed: int) -> None:
     for x in points(*fixed, seed=seed):
-        expect_call(solution, (x,), torch.tensor(derivative(x), dtype=torch.float32))
+        expect_call(solution, (x,), scalar(derivative(x)))
 
 
 @pytest.mark.exercise("derivatives.square")

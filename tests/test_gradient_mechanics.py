@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from tests.kata.checks import NearMiss, expect_call, expect_like, fail, points, random_tensor, rejects
+from tests.kata.checks import NearMiss, expect_call, expect_like, fail, points, random_tensor, rejects, scalar
 from tests.kata.solution import short_repr
 
 ONE_PASS = "one pass's gradient: each backward() adds its gradient into x.grad; do not zero it in between"
@@ -16,10 +16,6 @@ def grids() -> list[torch.Tensor]:
         random_tensor(5, seed=61),
         random_tensor(4, seed=62, dtype=torch.float64),
     ]
-
-
-def scalar(value: float) -> torch.Tensor:
-    return torch.tensor(value, dtype=torch.float32)
 
 
 @pytest.mark.exercise("gradient_mechanics.grad_after_k_backwards")

@@ -14,14 +14,11 @@ from tests.kata.checks import (
     points,
     random_tensor,
     rejects,
+    scalar,
 )
 from tests.kata.solution import short_repr
 
 F64 = torch.float64
-
-
-def scalar(value: float, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    return torch.tensor(value, dtype=dtype)
 
 
 @pytest.mark.exercise("gradients_at_work.descent_step")

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from tests.kata.checks import NearMiss, expect_call, fail, random_tensor, rejects
+from tests.kata.checks import NearMiss, expect_call, fail, random_tensor, rejects, square, step
 
 
 def expect_no_loop(solution, args_of_size, items: str, why: str) -> None:
@@ -63,10 +63,6 @@ def coupled(t):
     return torch.stack([t[0] * t[1], t[1] * t[2], torch.sin(t[0]), t[2] ** 2])
 
 
-def square(t):
-    return t**2
-
-
 def coupled_jacobian(x):
     a, b, c = x.tolist()
     return torch.tensor([[b, a, 0], [0, c, b], [math.cos(a), 0, 0], [0, 0, 2 * c]], dtype=x.dtype)
@@ -104,10 +100,6 @@ def test_vector_jacobian_product(solution):
         "outputs",
         "backward(gradient=v) gives vᵀJ in one pass; building J first takes a pass per output",
     )
-
-
-def step(t):
-    return (t > 0).to(t.dtype)
 
 
 ELEMENTWISE = [

@@ -7,21 +7,13 @@ import warnings
 import pytest
 import torch
 
-from tests.kata.checks import NearMiss, expect_call, fail, random_tensor, rejects
+from tests.kata.checks import NearMiss, cube, expect_call, fail, random_tensor, rejects, square
 from tests.kata.solution import short_repr
 
 F64 = torch.float64
 FORWARD_DIFFERENCE = "a forward difference (f(x + h) − f(x)) / h: the task is the central one"
 EXACT = "autograd's exact derivative, not the finite-difference estimate"
 OVER_H = "divided by h instead of 2h: twice the answer"
-
-
-def cube(t):
-    return t**3
-
-
-def square(t):
-    return t**2
 
 
 def points64(*fixed: float, seed: int) -> torch.Tensor:

@@ -3,16 +3,7 @@
 import pytest
 import torch
 
-from tests.kata.checks import NearMiss, expect_call, points, rejects
-
-
-def point_pairs(*fixed: tuple[float, float], seed: int) -> list[tuple[float, float]]:
-    randoms = points(count=6, seed=seed)
-    return [*fixed, *zip(randoms[::2], randoms[1::2])]
-
-
-def scalar(value: float) -> torch.Tensor:
-    return torch.tensor(value, dtype=torch.float32)
+from tests.kata.checks import NearMiss, expect_call, point_pairs, rejects, scalar
 
 
 @pytest.mark.exercise("partial_derivatives.lab_partials")

@@ -185,3 +185,30 @@ def slope_by_autograd(
         return finish(x, y)
 
     return solve
+
+
+def point_pairs(
+    *fixed: tuple[float, float], count: int = 3, seed: int, low: float = -4.0, high: float = 4.0
+) -> list[tuple[float, float]]:
+    """The fixed (u, v) points a test names, then `count` seeded-random pairs."""
+    randoms = points(count=2 * count, seed=seed, low=low, high=high)
+    return [*fixed, *zip(randoms[::2], randoms[1::2])]
+
+
+def scalar(value: float, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """An expected 0-dim result, float32 unless the task says otherwise."""
+    return torch.tensor(value, dtype=dtype)
+
+
+# Functions that tests hand to solutions; named, so that failure messages name them.
+def square(t: torch.Tensor) -> torch.Tensor:
+    return t**2
+
+
+def cube(t: torch.Tensor) -> torch.Tensor:
+    return t**3
+
+
+def step(t: torch.Tensor) -> torch.Tensor:
+    """ReLU's derivative, 0 at 0 as autograd has it."""
+    return (t > 0).to(t.dtype)
