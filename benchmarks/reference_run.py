@@ -10,7 +10,10 @@ gradients, SGD, vector-Jacobian products), so against that floor the ratio shows
 
 Runs with bytecode caching on, as on a learner's machine, even where PYTHONDONTWRITEBYTECODE is set.
 
-    python benchmarks/reference_run.py [--rounds 7] [PYTEST_ARGS ...]
+    python benchmarks/reference_run.py [--rounds 7] [--against DIR] [PYTEST_ARGS ...]
+
+--against DIR also times the same run in another checkout (say, a `git worktree` of the commit before a change),
+paired with this one's, and prints the ratio of the two.
 
 PYTEST_ARGS narrow the run, e.g. to the lab's three modules: tests/test_derivatives.py
 tests/test_partial_derivatives.py tests/test_many_values.py.
@@ -38,32 +41,37 @@ COMMANDS = {
 ENVIRONMENT = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 
 
-def seconds(command: list[str]) -> float:
+def seconds(command: list[str], cwd: Path = ROOT) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=ENVIRONMENT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(command, cwd=cwd, env=ENVIRONMENT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--against", type=Path, help="another checkout to time the same run in, paired")
     parser.add_argument("pytest_args", nargs="*", help="more arguments for the pytest --reference run")
     options = parser.parse_args()
     rounds = options.rounds
     COMMANDS["pytest --reference"] += options.pytest_args
-    for command in COMMANDS.values():
-        seconds(command)  # warm the file cache and __pycache__ once, untimed
+    places = {name: ROOT for name in COMMANDS}
+    if options.against:
+        COMMANDS["... in --against"] = COMMANDS["pytest --reference"]
+        places["... in --against"] = options.against.resolve()
+    for name, command in COMMANDS.items():
+        seconds(command, places[name])  # warm the file cache and __pycache__ once, untimed
     names = list(COMMANDS)
     timings: dict[str, list[float]] = {name: [] for name in names}
     for index in range(rounds):
         for name in names[index % len(names) :] + names[: index % len(names)]:
-            timings[name].append(seconds(COMMANDS[name]))
+            timings[name].append(seconds(COMMANDS[name], places[name]))
     run = timings["pytest --reference"]
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}")
     print(f"rounds: {rounds}; seconds, median (min)")
     for name in names:
         print(f"  {name:<24} {statistics.median(timings[name]):.2f} ({min(timings[name]):.2f})")
-    for floor in names[:2]:
+    for floor in [name for name in names if name != "pytest --reference"]:
         ratios = [r / f for r, f in zip(run, timings[floor])]
         print(f"ratio to {floor:<24} median {statistics.median(ratios):.2f}  ({' '.join(f'{r:.2f}' for r in ratios)})")
     print("target: <= 1.25 to `import torch, pytest`")

@@ -1,9 +1,11 @@
 """The course, in order: each module of exercises/ (mirrored by reference/), its exercises and their hints.
 
 `pytest` runs the exercises in this order and `pytest --hint ID` prints the hints; a stub never shows them.
+An entry is its hint, or {"hint": ..., "uses": [...]} for an exercise whose solution calls earlier ones:
+while one of those is not solved, the later one's failure says so.
 """
 
-COURSE: dict[str, dict[str, str]] = {
+COURSE: dict[str, dict[str, str | dict]] = {
     "derivatives": {
         "square": (
             "Make x a tensor that tracks gradients: torch.tensor(x, requires_grad=True). Build y = x ** 2, "
@@ -178,10 +180,13 @@ COURSE: dict[str, dict[str, str]] = {
             "Move one coordinate at a time: the rows of h * torch.eye(len(x), dtype=x.dtype) are the steps h·eᵢ. "
             "Each gives one central difference; torch.stack collects them. Never change x itself."
         ),
-        "relative_error": (
-            "Get num from central_difference and auto with the sum trick of many_values. Divide |num - auto| by "
-            "|auto|.clamp(min=torch.finfo(x.dtype).tiny)."
-        ),
+        "relative_error": {
+            "hint": (
+                "Get num from your central_difference and auto with the sum trick of many_values. Divide "
+                "|num - auto| by |auto|.clamp(min=torch.finfo(x.dtype).tiny)."
+            ),
+            "uses": ["numerical.central_difference"],
+        },
         "step_size": "torch.finfo(dtype).eps is the machine epsilon; raise it to the power 1 / 3.",
         "gradcheck_passes": (
             "torch.autograd.gradcheck(f, (x_that_requires_grad,), raise_exception=False) returns the verdict "

@@ -5,9 +5,9 @@ import torch
 
 from tests.kata.checks import (
     NearMiss,
-    expect_autograd_ran,
     expect_call,
     expect_like,
+    expect_made_by_autograd,
     fail,
     random_tensor,
     rejects,
@@ -74,7 +74,7 @@ def expect_chain(solution, args, expected, du_dx=None):
         parts = [got[0], du_dx, got[1]] if du_dx is not None else list(got)
         expect_chain_rule_holds(solution.call, *parts)
     expect_like(got, expected, solution.call)
-    expect_autograd_ran(solution)
+    expect_made_by_autograd(solution, got, expected)
 
 
 def expect_chain_rule_holds(where, dy_du, du_dx, dy_dx):

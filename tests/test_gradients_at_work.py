@@ -7,9 +7,9 @@ import torch
 
 from tests.kata.checks import (
     NearMiss,
-    expect_autograd_ran,
     expect_call,
     expect_like,
+    expect_made_by_autograd,
     fail,
     points,
     random_tensor,
@@ -77,7 +77,7 @@ def test_minimize(solution):
                 "|f'(x)| < tol before each step, count only the steps taken, and clear x.grad between them"
             )
         expect_like(x, scalar(x_k), f"{solution.call}[0]")
-        expect_autograd_ran(solution)
+        expect_made_by_autograd(solution, got, (scalar(x_k), k))
 
 
 def line_data(seed: int, n: int = 6, dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:

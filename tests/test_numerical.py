@@ -69,7 +69,6 @@ def test_numerical_gradient(solution):
         (lambda t: cube(t).sum(), random_tensor(3, seed=115), 0.1, lambda x: 3 * x**2 + 0.01, None),
     ]
     for f, x, h, gradient, exact in cases:
-        before = x.clone()
         tolerance = 1e-8 if x.dtype == F64 else 1e-4
         expect_call(
             solution,
@@ -80,11 +79,6 @@ def test_numerical_gradient(solution):
             atol=tolerance,
             likely={EXACT: exact(x)} if exact else None,
         )
-        if not torch.equal(x, before):
-            fail(
-                f"{solution.call}: x changed from {short_repr(before)}: perturb a copy, as x + h·eᵢ does, "
-                "since x - h + h need not round back to x"
-            )
 
 
 @pytest.mark.exercise("numerical.relative_error")
@@ -252,7 +246,7 @@ numerical_gradient_near_misses = rejects(
     test_numerical_gradient,
     NearMiss("all-coordinates-at-once", central, "shape"),
     NearMiss("autograd", lambda f, x, h: autograd_derivative(f, x), "exact derivative"),
-    NearMiss("perturbs-x-in-place", perturbs_x_in_place, "x changed"),
+    NearMiss("perturbs-x-in-place", perturbs_x_in_place, "changed the caller's x: its values changed"),
 )
 relative_error_near_misses = rejects(
     test_relative_error,

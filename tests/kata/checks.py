@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.kata.solution import Solution, short_repr
+from tests.kata.solution import PROBE_SCALE, AutogradCall, Solution, short_repr
 
 RTOL = 1e-5
 ATOL = 1e-5
@@ -57,6 +57,15 @@ def type_problem(got: Any, expected: Any) -> str | None:
     return None
 
 
+def distinct_reprs(expected: Any, got: Any) -> tuple[str, str]:
+    """short_repr of both, with as many digits as it takes for two different values to print differently."""
+    for digits in (4, 6, 9, 12, 17):
+        shown = short_repr(expected, digits), short_repr(got, digits)
+        if shown[0] != shown[1]:
+            return shown
+    return shown
+
+
 def value_problem(
     got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float, likely: dict[str, Any]
 ) -> str | None:
@@ -71,12 +80,14 @@ def value_problem(
     close = torch.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
     if close.all():
         return None
-    message = f"expected {short_repr(expected)}, got {short_repr(got)}"
+    shown_expected, shown_got = distinct_reprs(expected, got)
+    message = f"expected {shown_expected}, got {shown_got}"
     if close.numel() > 1:
         worst = int((got - expected).abs().nan_to_num(nan=float("inf")).flatten().argmax())
+        worst_expected, worst_got = distinct_reprs(expected.flatten()[worst].item(), got.flatten()[worst].item())
         message += (
             f" ({int((~close).sum())} of {close.numel()} values differ; at index {worst} expected "
-            f"{expected.flatten()[worst].item():.6g}, got {got.flatten()[worst].item():.6g})"
+            f"{worst_expected}, got {worst_got})"
         )
     cause = next(
         (
@@ -120,23 +131,183 @@ def expect_like(
 
 
 def expect_call(
-    solution: Solution, args: Sequence[Any], expected: Any, *, autograd: bool = True, **tolerances: Any
+    solution: Solution,
+    args: Sequence[Any],
+    expected: Any,
+    *,
+    autograd: bool | None = True,
+    mechanics: Sequence["Mechanic"] = (),
+    untouched: bool = True,
+    **tolerances: Any,
 ) -> Any:
-    """Call the solution, check the result, and (where the task says 'by autograd') that autograd made it."""
+    """Call the solution and check what it returned, then what its task asks of how it got there.
+
+    autograd: True where the task says "by autograd" (reverse or forward mode: the value must come from what
+      autograd computed), False where it says by hand (autograd must not run), None where it says neither.
+    mechanics: the autograd mechanics the lesson is about, each checked on the calls the solution made.
+    untouched: whether the caller's tensors must come back as they went in (values, requires_grad, .grad).
+    """
     got = solution(*args)
     expect_like(got, expected, solution.call, **tolerances)
+    if untouched:
+        expect_inputs_untouched(solution)
     if autograd:
-        expect_autograd_ran(solution)
+        expect_made_by_autograd(solution, got, expected)
+    elif autograd is False:
+        expect_no_autograd(solution)
+    for mechanic in mechanics:
+        mechanic.expect(solution)
     return got
 
 
-def expect_autograd_ran(solution: Solution) -> None:
-    """After a right value: fail if the last call computed it without backward() or torch.autograd.grad."""
-    if not solution.autograd_ran:
+def expect_inputs_untouched(solution: Solution) -> None:
+    changes = solution.inputs.changes() if solution.inputs else []
+    if changes:
         fail(
-            f"{solution.call}: the value is right, but autograd never ran; compute it with backward() "
-            "or torch.autograd.grad, not by hand"
+            f"{solution.call}: changed the caller's {'; '.join(changes)}: work on a copy "
+            "(x.clone(), x.detach().requires_grad_()) and leave the caller's tensors as they were"
         )
+
+
+def expect_no_autograd(solution: Solution) -> None:
+    used = sorted({call.api for call in solution.autograd if call.mode})
+    if used:
+        fail(f"{solution.call}: the values are right, but autograd ran ({', '.join(used)}): this one is by hand")
+
+
+def expect_made_by_autograd(solution: Solution, got: Any, expected: Any) -> None:
+    """After a right value: fail unless autograd made it. Once a test, where the value is not all zeros, the call
+    runs again with every gradient autograd seeds scaled: a value that autograd made changes with them."""
+    if not any(call.mode for call in solution.autograd):
+        fail(
+            f"{solution.call}: the value is right, but autograd never ran; compute it with backward(), "
+            "torch.autograd.grad or torch.func (reverse or forward mode), not by hand"
+        )
+    if solution.probed or not has_nonzero(expected):
+        return
+    try:
+        again = solution.again_probing()
+    except LookupError:  # inputs that cannot be made afresh: the mechanics checks speak for these
+        return
+    except (Exception, pytest.fail.Exception):  # it could not even run with other gradients: they made it
+        return
+    if same_values(again, got):
+        fail(
+            f"{solution.call}: the value is right, but autograd did not make it: it stays the same when "
+            f"autograd's gradients are scaled by {PROBE_SCALE}; return what backward(), torch.autograd.grad or "
+            "torch.func computed, not a value computed beside them"
+        )
+
+
+def has_nonzero(value: Any) -> bool:
+    if isinstance(value, (tuple, list)):
+        return any(has_nonzero(item) for item in value)
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        return bool((torch.as_tensor(value) != 0).any())
+    return bool(value)
+
+
+def same_values(first: Any, second: Any) -> bool:
+    """Whether two results agree (to rounding), item by item; results of other kinds never do."""
+    if isinstance(first, (tuple, list)) and isinstance(second, (tuple, list)):
+        return len(first) == len(second) and all(same_values(a, b) for a, b in zip(first, second))
+    if isinstance(first, (torch.Tensor, np.ndarray, float, int)) and isinstance(second, type(first)):
+        first, second = torch.as_tensor(first), torch.as_tensor(second)
+        if first.shape != second.shape:
+            return False
+        first, second = first.detach().double(), second.detach().double()
+        return bool(torch.allclose(first, second, rtol=1e-6, atol=1e-12, equal_nan=True))
+    return first is second
+
+
+@dataclass(frozen=True)
+class Mechanic:
+    """An autograd mechanic that a lesson is about: what is wrong with the calls a solution made, if anything."""
+
+    problem: Callable[[list[AutogradCall]], str | None]
+
+    def expect(self, solution: Solution) -> None:
+        problem = self.problem(solution.autograd)
+        if problem:
+            fail(f"{solution.call}: the value is right, but {problem}")
+
+
+def differentiating(calls: list[AutogradCall]) -> list[AutogradCall]:
+    return [call for call in calls if call.mode]
+
+
+def reverse_mode(task: str) -> Mechanic:
+    """The task names reverse mode, say `backward(gradient=v)`: forward mode, right as its value is, misses it."""
+
+    def problem(calls: list[AutogradCall]) -> str | None:
+        if any(call.mode == "reverse" for call in calls):
+            return None
+        return f"it came from forward mode (dual numbers, torch.func.jvp or jacfwd); this exercise is about {task}"
+
+    return Mechanic(problem)
+
+
+def backward_passes(count: int, task: str) -> Mechanic:
+    """Exactly `count` backward() passes (Tensor.backward or torch.autograd.backward), and no other autograd."""
+
+    def problem(calls: list[AutogradCall]) -> str | None:
+        ran = [call.api for call in differentiating(calls)]
+        passes = ran.count("backward")
+        if passes == count and len(ran) == count:
+            return None
+        others = sorted(set(ran) - {"backward"})
+        instead = f" and {', '.join(others)}" if others else ""
+        return f"it ran {passes} backward() pass{'' if passes == 1 else 'es'}{instead}; {task}"
+
+    return Mechanic(problem)
+
+
+def retained_graphs(task: str) -> Mechanic:
+    """Every backward() pass but the last keeps the graph (retain_graph=True) for the next."""
+
+    def problem(calls: list[AutogradCall]) -> str | None:
+        passes = [call for call in calls if call.api == "backward"]
+        if all(call.retain_graph for call in passes[:-1]):
+            return None
+        return f"a backward() pass before the last did not keep the graph; {task}"
+
+    return Mechanic(problem)
+
+
+def higher_order(task: str) -> Mechanic:
+    """A derivative that autograd differentiates again: create_graph=True, or forward mode at nested levels."""
+
+    def problem(calls: list[AutogradCall]) -> str | None:
+        levels = {call.level for call in calls if call.mode == "forward"}
+        if any(call.create_graph for call in calls) or len(levels) > 1:
+            return None
+        return (
+            "no derivative was differentiated again: without create_graph=True a gradient is a constant to "
+            f"autograd (a difference of gradients is a finite difference, not a derivative); {task}"
+        )
+
+    return Mechanic(problem)
+
+
+def retains_grad(task: str) -> Mechanic:
+    def problem(calls: list[AutogradCall]) -> str | None:
+        return None if any(call.api == "retain_grad" for call in calls) else f"retain_grad() never ran; {task}"
+
+    return Mechanic(problem)
+
+
+def optimizer_steps(count: int | None, task: str) -> Mechanic:
+    """`count` steps of a torch.optim optimizer; with count None, none at all (the task is the update by hand)."""
+
+    def problem(calls: list[AutogradCall]) -> str | None:
+        steps = [call.detail for call in calls if call.api == "optimizer.step"]
+        if count is None:
+            return f"a torch.optim optimizer did the step ({steps[0]}.step()); {task}" if steps else None
+        if len(steps) == count:
+            return None
+        return f"{len(steps)} optimizer step{'' if len(steps) == 1 else 's'} ran, not {count}; {task}"
+
+    return Mechanic(problem)
 
 
 @dataclass(frozen=True)

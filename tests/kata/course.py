@@ -16,6 +16,7 @@ class Exercise:
     module: str
     name: str
     hint: str
+    uses: tuple[str, ...] = ()  # ids of earlier exercises whose learner code this one calls
 
     @property
     def id(self) -> str:
@@ -30,7 +31,7 @@ class Exercise:
     def line(self, package: str) -> int:
         """The line of the def or class, found by text so that a file with a syntax error still has one."""
         try:
-            text = self.path(package).read_text(encoding="utf-8")
+            text = self.path(package).read_text(encoding="utf-8", errors="replace")
         except OSError:
             return 1
         match = re.search(rf"^(?:def|class)\s+{self.name}\b", text, re.MULTILINE)
@@ -42,7 +43,7 @@ class Exercise:
     def docstring(self, package: str) -> str:
         """The task as the file states it, read without importing the learner's code."""
         try:
-            tree = ast.parse(self.path(package).read_text(encoding="utf-8"))
+            tree = ast.parse(self.path(package).read_text(encoding="utf-8", errors="replace"))
         except (OSError, SyntaxError, ValueError):
             return ""
         for node in tree.body:
@@ -51,8 +52,15 @@ class Exercise:
         return ""
 
 
+def exercise(module: str, name: str, entry: str | dict) -> Exercise:
+    """An entry of tests/course.py: its hint, or {"hint": ..., "uses": [ids of earlier exercises]}."""
+    if isinstance(entry, str):
+        return Exercise(module, name, entry)
+    return Exercise(module, name, entry["hint"], tuple(entry.get("uses", ())))
+
+
 EXERCISES: tuple[Exercise, ...] = tuple(
-    Exercise(module, name, hint) for module, exercises in COURSE.items() for name, hint in exercises.items()
+    exercise(module, name, entry) for module, exercises in COURSE.items() for name, entry in exercises.items()
 )
 BY_ID: dict[str, Exercise] = {exercise.id: exercise for exercise in EXERCISES}
 ORDER: dict[str, int] = {exercise.id: index for index, exercise in enumerate(EXERCISES)}

@@ -2,13 +2,29 @@
 
 import functools
 import linecache
+import os
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.kata.course import BY_ID, EXERCISES, ORDER, ROOT, Exercise
 from tests.kata.progress import Progress
-from tests.kata.solution import Solution, frames, learner_line, load
+from tests.kata.solution import (
+    CtrlC,
+    LearnerStopped,
+    ProcessWatch,
+    Solution,
+    SolutionImported,
+    SolutionsRefused,
+    TimedOut,
+    frames,
+    learner_line,
+    load,
+    safe_str,
+)
 
 EXERCISE = pytest.StashKey[Exercise]()
 KATA = pytest.StashKey["Kata"]()
@@ -28,6 +44,8 @@ class Kata:
         self.progress = Progress(self.package)
         self.last_started: Exercise | None = None
         self.focus: Exercise | None = None
+        self.exercise_of_test: dict[str, Exercise] = {}  # nodeid -> exercise, for reports from any process
+        self.exitstatus = 0
 
     def focus_found_before(self, exercise: Exercise | None) -> bool:
         """In --next mode: has an earlier exercise finished unsolved? Then everything after it waits."""
@@ -37,6 +55,12 @@ class Kata:
                 self.focus = self.last_started
         self.last_started = exercise
         return self.focus is not None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Progress counts every report wherever its test ran: in this process or in an exercise's own."""
+        status = getattr(report, "kata_status", None)
+        if status is not None:
+            self.progress.add(self.exercise_of_test[report.nodeid], status, report.kata_cause)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -74,7 +98,10 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[KATA] = Kata(config)
+    kata = config.stash[KATA] = Kata(config)
+    config.pluginmanager.register(kata, "autograd-kata-progress")
+    CtrlC.install()
+    sys.meta_path.insert(0, SolutionsRefused(kata.package))
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -94,12 +121,19 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 
 @pytest.fixture
-def solution(request: pytest.FixtureRequest) -> Solution:
-    """The function under test: the learner's from exercises/, or with --reference the one in reference/."""
+def solution(request: pytest.FixtureRequest) -> Iterator[Solution]:
+    """The function under test: the learner's from exercises/, or with --reference the one in reference/.
+
+    Afterwards, whatever its code replaced in torch is put back, and the test fails if it left anything behind.
+    """
     exercise = request.node.stash.get(EXERCISE, None)
     if exercise is None:
         pytest.fail(f"{request.node.nodeid} uses `solution` without @pytest.mark.exercise(ID)", pytrace=False)
-    return load(exercise, request.config.stash[KATA].package)
+    watch = ProcessWatch()
+    yield load(exercise, request.config.stash[KATA].package, float(request.config.getini("timeout") or 0))
+    left = watch.left_behind()
+    if left:
+        pytest.fail(f"`{exercise.name}`: {left}", pytrace=False)
 
 
 def exercise_of(item: pytest.Item) -> Exercise | None:
@@ -114,10 +148,11 @@ def exercise_of(item: pytest.Item) -> Exercise | None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Exercises in course order, then anything else (the kata's self-checks, when asked for)."""
+    kata = config.stash[KATA]
     for item in items:
         exercise = exercise_of(item)
         if exercise is not None:
-            item.stash[EXERCISE] = exercise
+            item.stash[EXERCISE] = kata.exercise_of_test[item.nodeid] = exercise
             # repr_failure is pytest's hook for how an item shows a failure; this item shows one line.
             item.repr_failure = functools.partial(one_line_failure, item)
     items.sort(key=lambda item: ORDER[item.stash[EXERCISE].id] if EXERCISE in item.stash else len(ORDER))
@@ -131,7 +166,7 @@ def pytest_runtest_protocol(item: pytest.Item) -> bool | None:
     return None
 
 
-def status_of(exercise: Exercise, package: str, call: pytest.CallInfo, timeout: float) -> tuple[str, str]:
+def status_of(exercise: Exercise, kata: Kata, call: pytest.CallInfo, timeout: float) -> tuple[str, str]:
     """An exercise test's status and its cause in one line."""
     if call.excinfo is None:
         return "solved", ""
@@ -139,33 +174,44 @@ def status_of(exercise: Exercise, package: str, call: pytest.CallInfo, timeout: 
     innermost_file, innermost_line = frames(tb)[-1]
     if (
         isinstance(error, NotImplementedError)
-        and innermost_file == str(exercise.path(package))
+        and innermost_file == str(exercise.path(kata.package))
         and linecache.getline(innermost_file, innermost_line).strip() == STUB_RAISE
     ):
-        return "todo", f"not started: {exercise.location(package)}"
+        return "todo", f"not started: {exercise.location(kata.package)}"
+    status, cause = classified(error, tb, call.when, exercise.location(kata.package), timeout)
+    return status, kata.progress.blamed_on_dependency(exercise, cause)
+
+
+def classified(error: BaseException, tb, when: str, location: str, timeout: float) -> tuple[str, str]:
+    if isinstance(error, TimedOut):
+        return "timeout", str(error)
     if isinstance(error, pytest.fail.Exception) and not str(error).startswith("Timeout"):
-        return ("error" if call.when == "setup" else "failed"), str(error)
-    where = learner_line(tb) or exercise.location(package)
+        return ("failed" if when == "call" else "error"), str(error)
+    if isinstance(error, (LearnerStopped, SolutionImported)):
+        return "error", str(error)
+    where = learner_line(tb) or location
     if isinstance(error, pytest.fail.Exception):  # pytest-timeout's
         return "timeout", f"still running after {timeout:g} s, stopped at {where}: an endless loop?"
     if isinstance(error, AssertionError):
-        return "failed", f"{where}: AssertionError: {error}"
-    return "error", f"{where}: {type(error).__name__}: {error}"
+        return "failed", f"{where}: AssertionError: {safe_str(error)}"
+    return "error", f"{where}: {type(error).__name__}: {safe_str(error)}"
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Each exercise report carries its status and cause; a passing setup or teardown says nothing."""
     exercise = item.stash.get(EXERCISE, None)
-    if exercise is None or call.when == "teardown" or (call.when == "setup" and call.excinfo is None):
+    if exercise is None or (call.when != "call" and call.excinfo is None):
         yield
         return
     kata = item.config.stash[KATA]
-    status, cause = status_of(exercise, kata.package, call, float(item.config.getini("timeout") or 0))
+    status, cause = status_of(exercise, kata, call, float(item.config.getini("timeout") or 0))
     if item.config.getoption("tbstyle") == "auto":  # --tb=long and friends still get the whole traceback
         item.stash[ONE_LINE_CAUSE] = cause
     report = (yield).get_result()
-    kata.progress.add(exercise, status, cause)
-    report.kata_status = status
+    report.kata_status, report.kata_cause = status, cause
+    if ONE_LINE_CAUSE in item.stash and call.when != "call":  # setup and teardown bypass repr_failure
+        report.longrepr = cause
 
 
 def one_line_failure(item: pytest.Item, excinfo: pytest.ExceptionInfo):
@@ -253,7 +299,21 @@ def write_markdown(write, progress: Progress, path: str | None) -> None:
             file.write(progress.as_markdown())
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    kata = session.config.stash[KATA]
+    kata.exitstatus = exitstatus
     path = session.config.getoption("progress_json")
     if path:
-        session.config.stash[KATA].progress.write_json(path)
+        kata.progress.write_json(path)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A thread that learner code left running must not keep the run alive after its report. (In a worker,
+    such a thread ends with the worker.)"""
+    kata = config.stash.get(KATA, None)
+    alive = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    if kata is not None and alive:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(kata.exitstatus)

@@ -3,8 +3,9 @@
 import json
 from dataclasses import dataclass
 from itertools import groupby
+from pathlib import Path
 
-from tests.kata.course import EXERCISES, Exercise
+from tests.kata.course import BY_ID, EXERCISES, Exercise
 
 # When an exercise's tests disagree, the status that needs the learner's attention most wins.
 PRECEDENCE = ("error", "timeout", "todo", "failed", "solved")
@@ -41,6 +42,25 @@ class Progress:
 
     def solved(self) -> int:
         return sum(result.status == "solved" for result in self.results.values())
+
+    def statuses(self, ids: tuple[str, ...]) -> dict[str, str]:
+        return {id_: self.results[id_].status for id_ in ids if id_ in self.results}
+
+    def assume(self, statuses: dict[str, str]) -> None:
+        """Take these exercises' statuses as known, as another process saw them."""
+        for id_, status in statuses.items():
+            self.results[id_] = Result(BY_ID[id_], status=status)
+
+    def blamed_on_dependency(self, exercise: Exercise, cause: str) -> str:
+        """A failure's cause, prefixed by the earlier exercises it calls that are not solved yet."""
+        unsolved = [
+            f"`{BY_ID[used].name}` ({self.results[used].status})"
+            for used in exercise.uses
+            if used in self.results and self.results[used].status != "solved"
+        ]
+        if not unsolved:
+            return cause
+        return f"uses your {', '.join(unsolved)}, which is not solved yet: solve that first ({cause})"
 
     def next_up(self) -> Result | None:
         return next((result for result in self.ran() if result.status != "solved"), None)
@@ -80,6 +100,7 @@ class Progress:
         }
 
     def write_json(self, path: str) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         with open(path, "w", encoding="utf-8") as file:
             json.dump(self.as_json(), file, indent=2)
             file.write("\n")

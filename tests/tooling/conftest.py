@@ -39,6 +39,29 @@ class KataCopy:
         stub = definition_source(stub_file, exercise.name)
         stub_file.write_text(stub_file.read_text(encoding="utf-8").replace(stub, solution), encoding="utf-8")
 
+    def solve_all(self) -> None:
+        """Every exercise solved, as by a learner who finished the course: exercises/ becomes reference/."""
+        for solution in (self.path / "reference").glob("*.py"):
+            shutil.copy(solution, self.path / "exercises" / solution.name)
+
+    def prepend_to_body(self, exercise_id: str, code: str) -> None:
+        """Put `code` first in an exercise's function body, after its docstring (a method's, for a class)."""
+        exercise = BY_ID[exercise_id]
+        path = self.path / exercise.relpath("exercises")
+        text = path.read_text(encoding="utf-8")
+        node = next(n for n in ast.parse(text).body if getattr(n, "name", None) == exercise.name)
+        function = node if isinstance(node, ast.FunctionDef) else next(n for n in node.body if n.name == "forward")
+        first = function.body[1] if ast.get_docstring(function) else function.body[0]
+        lines = text.splitlines(keepends=True)
+        indent = " " * first.col_offset
+        lines.insert(first.lineno - 1, "".join(f"{indent}{line}\n" for line in code.splitlines()))
+        path.write_text("".join(lines), encoding="utf-8")
+
+    def append_to_module(self, module: str, code: str) -> None:
+        """Top-level code at the end of a learner module: it runs when the kata imports the module."""
+        path = self.path / "exercises" / f"{module}.py"
+        path.write_text(path.read_text(encoding="utf-8") + "\n" + code + "\n", encoding="utf-8")
+
     def pytest(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-m", "pytest", *args],

@@ -1,0 +1,461 @@
+"""Learner code in a process of its own: exercises run in a forked worker that the pytest process supervises.
+
+The worker is forked after collection, so torch and the test modules are already loaded. The parent sends it one
+exercise at a time and never imports learner code itself; the worker imports the learner's module, runs the
+exercise's tests and streams their reports back. The parent keeps a hard wall-clock limit per test beside
+pytest-timeout's friendly stop inside the worker: the worker's faulthandler dumps its stack and exits a moment after
+the limit, and SIGKILL follows, so no learner code outlasts it. An exit, a crash, a signal or a kill becomes that
+exercise's one-line cause (at import time, its module's), and the next exercise gets a new worker. So does the next
+exercise after one that left anything behind in the worker: a thread, a signal handler, an environment variable,
+torch's global state, a replaced function (tests/kata/solution.py, ProcessWatch).
+
+Why not a fresh fork per exercise: a child of this process pays for every page it writes to (copy-on-write), and
+a test run touches a few thousand: measured here, 15-25 ms an exercise, a second for the course. A worker pays once.
+pytest-forked forks per test and waits for a child without any limit, so its protocol hook is the model, not a
+dependency. Where fork is missing or unsafe (Windows; macOS, whose system frameworks may abort in a forked child),
+every test runs in the pytest process, with the guards that work there (see README).
+"""
+
+import contextlib
+import faulthandler
+import gc
+import importlib
+import os
+import pickle
+import re
+import select
+import signal
+import struct
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import pytest
+import torch
+from _pytest.reports import TestReport
+from _pytest.runner import runtestprotocol
+
+from tests.kata.course import Exercise
+from tests.kata.solution import LEARNER_FOLDERS, ProcessWatch, import_module, learner_line, relative
+
+FORK_IS_SAFE = hasattr(os, "fork") and sys.platform not in ("darwin", "win32")
+# After a test's limit: pytest-timeout stops it inside the worker at the limit itself, the worker's faulthandler
+# dumps its stack and exits at half the grace, SIGKILL ends the worker at the whole grace.
+GRACE = 1.0
+FRAME = struct.Struct(">I")
+ISOLATION = pytest.StashKey["Isolation"]()
+SIGNAL_NAMES = {int(sig): sig.name for sig in signal.Signals}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if FORK_IS_SAFE and not config.getoption("usepdb") and not config.getoption("trace"):
+        config.stash[ISOLATION] = Isolation(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    isolation = config.stash.get(ISOLATION, None)
+    if isolation is not None:
+        isolation.close()
+
+
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    """An exercise's test: its reports come from the worker, which runs its whole exercise at once."""
+    from tests.kata.plugin import EXERCISE  # the plugin module imports this one
+
+    isolation = item.config.stash.get(ISOLATION, None)
+    if isolation is None or EXERCISE not in item.stash:
+        return None
+    reports = isolation.reports_of(item)
+    item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    for report in reports:
+        item.ihook.pytest_runtest_logreport(report=report)
+    item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return True
+
+
+def time_limit_of(item: pytest.Item) -> float:
+    """The item's pytest-timeout limit in seconds: its timeout marker, else the ini's; 0 for none."""
+    marker = item.get_closest_marker("timeout")
+    if marker is not None and (marker.args or "timeout" in marker.kwargs):
+        return float(marker.args[0] if marker.args else marker.kwargs["timeout"])
+    return import_limit(item.config)
+
+
+def import_limit(config: pytest.Config) -> float:
+    return float(config.getini("timeout") or 0)
+
+
+# ---- Messages between the processes ------------------------------------------------------------------------------
+
+
+def send(fd: int, *message: Any) -> None:
+    """A length-prefixed pickle down a pipe."""
+    data = pickle.dumps(message)
+    data = FRAME.pack(len(data)) + data
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def receive(fd: int) -> tuple:
+    """The next message from a pipe; EOFError once its other end is closed."""
+    return pickle.loads(read_exactly(fd, FRAME.unpack(read_exactly(fd, FRAME.size))[0]))
+
+
+def read_exactly(fd: int, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
+
+
+# ---- The worker ------------------------------------------------------------------------------------------------
+
+
+class ImportsAlong:
+    """The worker's import hook: it tells the parent which torch submodule it starts importing, so that the parent
+    imports it meanwhile, on the other core, and a later worker inherits it: torch.func's first call imports
+    torch._dynamo, about a second."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def find_spec(self, name: str, path=None, target=None) -> None:
+        if name.startswith("torch.") and name not in sys.modules:
+            send(self.fd, "module", name)
+        return None
+
+
+def serve(session: pytest.Session, commands: int, results: int, dump: Any) -> NoReturn:
+    """The forked worker: run the exercises the parent asks for, until it closes the pipe; then end at once,
+    skipping atexit handlers and the parent's buffers."""
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C at the terminal is the parent's to answer
+        # An OpenMP pool that a parallel op started in the parent does not survive a fork: one more parallel op
+        # would hang. One thread never starts one; the kata's tensors are small.
+        torch.set_num_threads(1)
+        faulthandler.enable(file=dump)  # a crash's stack goes to the parent, not into the learner's terminal
+        sys.meta_path.insert(0, ImportsAlong(results))
+        sys.addaudithook(debugging(results))
+        with contextlib.suppress(EOFError):
+            while True:
+                start, end, statuses = receive(commands)
+                watch = ProcessWatch()
+                run_exercise(session.items[start:end], statuses, results, dump)
+                send(results, "done", watch.tainted())
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            send(results, "broken", traceback.format_exc())
+        code = 70
+    finally:
+        os._exit(code)
+
+
+def debugging(results: int) -> Any:
+    """An audit hook: on breakpoint() in learner code, no time limit while a person is at the debugger's prompt.
+
+    An audit hook rather than a wrapped sys.breakpointhook, which the debugger would stop in instead of the
+    learner's line."""
+
+    def hook(event: str, args: tuple) -> None:
+        if event == "builtins.breakpoint":
+            send(results, "debugging")
+            faulthandler.cancel_dump_traceback_later()
+            if hasattr(signal, "setitimer"):
+                signal.setitimer(signal.ITIMER_REAL, 0)  # the import's limit; pytest-timeout skips a debugger itself
+
+    return hook
+
+
+def arm(limit: float, dump: Any) -> None:
+    """The worker's own last resort: dump every thread's stack into `dump`, then exit, shortly after the limit."""
+    if limit:
+        faulthandler.dump_traceback_later(limit + GRACE / 2, exit=True, file=dump)
+    else:
+        faulthandler.cancel_dump_traceback_later()
+
+
+def run_exercise(items: list[pytest.Item], statuses: dict[str, str], results: int, dump: Any) -> None:
+    """In the worker: import the exercise's module, then run each test and send its reports and warnings."""
+    from tests.kata.plugin import EXERCISE, KATA
+
+    config = items[0].config
+    kata = config.stash[KATA]
+    kata.progress.assume(statuses)  # the earlier exercises this one calls, as the parent saw them
+    send(results, "importing")
+    arm(import_limit(config), dump)
+    with contextlib.suppress(pytest.fail.Exception):  # a module that cannot be imported: each test says why
+        import_module(items[0].stash[EXERCISE], kata.package, import_limit(config))
+    for item, nextitem in zip(items, [*items[1:], None]):
+        limit = time_limit_of(item)
+        send(results, "start", item.nodeid, limit)
+        arm(limit, dump)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            try:
+                reports = runtestprotocol(item, nextitem=nextitem, log=False)
+            except KeyboardInterrupt as error:  # learner code outside a guarded call, a custom backward say
+                where = learner_line(error.__traceback__)
+                at = f" at {where}" if where else ""
+                send(results, "stopped", f"raised KeyboardInterrupt{at}: the kata stops only for Ctrl-C")
+                return
+        serialized = [config.hook.pytest_report_to_serializable(config=config, report=r) for r in reports]
+        send(results, "reports", item.nodeid, serialized, [portable(warning) for warning in caught])
+    arm(0, dump)
+
+
+def portable(warning: warnings.WarningMessage) -> tuple[type[Warning], str, str, int]:
+    category = warning.category if isinstance(warning.category, type) else UserWarning
+    return category, str(warning.message), warning.filename, warning.lineno
+
+
+# ---- The parent ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Death:
+    """How a worker ended in the middle of an exercise: the exercise's status and one-line cause."""
+
+    status: str
+    cause: str
+
+
+def learner_frame_in_dump(text: str) -> str:
+    """The innermost learner frame in a faulthandler dump (most recent call first), as file:line."""
+    for path, line in re.findall(r'File "([^"]+)", line (\d+)', text):
+        if path.startswith(LEARNER_FOLDERS):
+            return f"{relative(path)}:{line}"
+    return ""
+
+
+class Worker:
+    """The parent's handle on a forked worker: the pipes to it, and how it ended."""
+
+    def __init__(self, session: pytest.Session, dump: Any) -> None:
+        commands_read, commands = os.pipe()
+        results, results_write = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        gc.freeze()  # the worker's collections then skip everything the parent made: torch's millions of objects
+        with warnings.catch_warnings():  # Python >= 3.12 warns when forking a process that has threads
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:
+            os.close(commands)
+            os.close(results)
+            serve(session, commands_read, results_write, dump)
+        os.close(commands_read)
+        os.close(results_write)
+        self.pid, self.commands, self.results, self.dump = pid, commands, results, dump
+        self.status: int | None = None  # os.waitpid's, once it has ended
+        self.killed = False
+        self.pidfd = None
+        with contextlib.suppress(AttributeError, OSError):  # Linux >= 5.3: the worker's end, as a readable fd
+            self.pidfd = os.pidfd_open(pid)
+
+    def ask(self, start: int, end: int, statuses: dict[str, str]) -> None:
+        self.dump.seek(0)
+        self.dump.truncate()
+        send(self.commands, start, end, statuses)
+
+    def next_message(self, deadline: float | None) -> tuple | None:
+        """The worker's next message; None once it has ended, or passed the deadline (then it is killed)."""
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if self.pidfd is None:  # no way to wait for the worker's end itself: look every 20 ms
+                remaining = 0.02 if remaining is None else min(remaining, 0.02)
+            watched = [self.results] if self.pidfd is None else [self.results, self.pidfd]
+            ready = select.select(watched, [], [], remaining)[0]
+            if self.results in ready:
+                try:
+                    return receive(self.results)
+                except EOFError:  # it ended, and nothing else holds the pipe open
+                    self.end()
+                    return None
+            if self.pidfd in ready or (self.pidfd is None and self.ended()):
+                self.end()  # ended, though a process it started may still hold the pipe open
+                return None
+            if deadline is not None and time.monotonic() >= deadline:
+                self.killed = True
+                self.end()
+                return None
+
+    def ended(self) -> bool:
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        if pid:
+            self.status = status
+        return bool(pid)
+
+    def end(self) -> None:
+        """Make sure the worker is gone (SIGKILL if it is not done), reap it and close the pipes."""
+        if self.status is None:
+            if self.killed:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGKILL)
+            else:
+                with contextlib.suppress(OSError):
+                    os.close(self.commands)  # a worker waiting for its next exercise ends at this
+            self.status = os.waitpid(self.pid, 0)[1]
+        for fd in (self.commands, self.results, self.pidfd):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+
+    def death(self, limit: float, inside: str) -> Death:
+        """Why the worker ended `inside` some code: a timeout, a crash or an exit, with the learner's line."""
+        self.dump.seek(0)
+        dumped = self.dump.read().decode("utf-8", "replace")
+        where = learner_frame_in_dump(dumped)
+        if self.killed or dumped.startswith("Timeout ("):
+            stopped = f", stopped at {where}" if where else ""
+            return Death("timeout", f"still running after {limit:g} s {inside}{stopped}: an endless loop?")
+        at = f" at {where}" if where else ""
+        status = self.status or 0
+        if os.WIFSIGNALED(status):
+            name = SIGNAL_NAMES.get(os.WTERMSIG(status), f"signal {os.WTERMSIG(status)}")
+            return Death("error", f"the process crashed with {name} {inside}{at}")
+        return Death("error", f"the process exited with code {os.WEXITSTATUS(status)} {inside}{at} (os._exit?)")
+
+
+class Isolation:
+    """The parent's side: the worker, the reports it sent, and the modules whose import ended one."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.reports: dict[str, list[TestReport]] = {}
+        self.dead_modules: dict[str, Death] = {}  # a module whose import ended a worker: all its exercises' cause
+        self.dump = tempfile.TemporaryFile()  # noqa: SIM115  (the workers' faulthandler file, closed at the end)
+        self.worker: Worker | None = None
+        self.position: dict[str, int] = {}
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.end()
+        self.dump.close()
+
+    def reports_of(self, item: pytest.Item) -> list[TestReport]:
+        if item.nodeid not in self.reports:
+            self.run_exercise(item)
+        return self.reports.pop(item.nodeid)
+
+    def exercise_span(self, item: pytest.Item) -> tuple[int, int]:
+        """Where the item and the items after it that test the same exercise are in the session's items."""
+        from tests.kata.plugin import EXERCISE
+
+        items = item.session.items
+        if not self.position:
+            self.position = {each.nodeid: index for index, each in enumerate(items)}
+        start = end = self.position[item.nodeid]
+        while end < len(items) and items[end].stash.get(EXERCISE, None) == item.stash[EXERCISE]:
+            end += 1
+        return start, end
+
+    def run_exercise(self, item: pytest.Item) -> None:
+        from tests.kata.plugin import EXERCISE, KATA
+
+        kata = self.config.stash[KATA]
+        start, end = self.exercise_span(item)
+        pending = item.session.items[start:end]
+        exercise: Exercise = item.stash[EXERCISE]
+        module = exercise.relpath(kata.package)
+        if module in self.dead_modules:
+            self.fail(pending, self.dead_modules[module])
+            return
+        if self.worker is None:
+            self.worker = Worker(item.session, self.dump)
+        worker = self.worker
+        worker.ask(start, end, kata.progress.statuses(exercise.uses))
+        limit = import_limit(self.config)
+        deadline = time.monotonic() + limit + GRACE if limit else None
+        importing = True
+        while (message := worker.next_message(deadline)) is not None:
+            kind, *body = message
+            if kind == "done":
+                if body[0]:  # it left something behind: the next exercise gets a fresh worker
+                    worker.end()
+                    self.worker = None
+                return
+            if kind == "module":
+                import_alongside(body[0])
+            elif kind == "debugging":
+                deadline = None
+            elif kind == "start":
+                importing, limit = False, body[1]
+                deadline = time.monotonic() + limit + GRACE if limit else None
+            elif kind == "reports":
+                nodeid, serialized, caught = body
+                self.reports[nodeid] = [
+                    self.config.hook.pytest_report_from_serializable(config=self.config, data=data)
+                    for data in serialized
+                ]
+                self.record_warnings(nodeid, caught)
+                pending = [each for each in pending if each.nodeid != nodeid]
+            elif kind in ("stopped", "broken"):
+                worker.killed = True
+                worker.end()
+                cause = f"`{exercise.name}` {body[0]}" if kind == "stopped" else body[0].splitlines()[-1]
+                self.worker = None
+                self.fail(pending, Death("error", cause if kind == "stopped" else f"the kata's worker broke: {cause}"))
+                return
+        self.worker = None
+        if importing:
+            self.dead_modules[module] = death = worker.death(limit, f"while importing {module}")
+        else:
+            death = worker.death(limit, f"inside `{exercise.name}`")
+        self.fail(pending, death)
+
+    def fail(self, items: list[pytest.Item], death: Death) -> None:
+        for item in items:
+            self.reports[item.nodeid] = synthesized(item, death)
+
+    def record_warnings(self, nodeid: str, caught: list[tuple[type[Warning], str, str, int]]) -> None:
+        for category, text, filename, lineno in caught:
+            try:
+                message = category(text)
+            except Exception:  # a warning class that takes other arguments
+                message, category = UserWarning(text), UserWarning
+            self.config.hook.pytest_warning_recorded.call_historic(
+                kwargs={
+                    "warning_message": warnings.WarningMessage(message, category, filename, lineno),
+                    "when": "runtest",
+                    "nodeid": nodeid,
+                    "location": None,
+                }
+            )
+
+
+def import_alongside(name: str) -> None:
+    """Import a torch submodule that the worker is importing, so that a later worker finds it loaded."""
+    if name not in sys.modules:
+        with contextlib.suppress(Exception), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            importlib.import_module(name)
+
+
+def synthesized(item: pytest.Item, death: Death) -> list[TestReport]:
+    """The reports of a test whose worker ended before it could send its own."""
+    common = {
+        "nodeid": item.nodeid,
+        "location": item.location,
+        "keywords": dict.fromkeys(item.keywords, 1),
+        "sections": [],
+        "duration": 0,
+    }
+    return [
+        TestReport(
+            outcome="failed",
+            longrepr=death.cause,
+            when="call",
+            kata_status=death.status,
+            kata_cause=death.cause,
+            **common,
+        ),
+        TestReport(outcome="passed", longrepr=None, when="teardown", **common),
+    ]
