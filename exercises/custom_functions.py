@@ -1,4 +1,55 @@
-"""Custom autograd Functions: you write forward and backward; autograd calls your backward, never its own."""
+"""Custom autograd Functions: you write forward and backward; autograd calls your backward, never its own.
+
+A subclass of torch.autograd.Function is an operation with a derivative you write. forward(ctx, *inputs) computes
+the output. Whatever backward will need goes on ctx: tensors through ctx.save_for_backward(…), read back as
+ctx.saved_tensors; anything else, a float say, as an attribute (ctx.bound = bound). backward(ctx, grad_output)
+receives ∂L/∂y, the gradient of the final result L with respect to the output, and returns ∂L/∂x for each input:
+by the chain rule, grad_output times the local derivative. It returns one gradient per forward input, in order,
+None for one that is not a tensor. Use it as MyFunction.apply(x): the output's grad_fn is then MyFunctionBackward,
+and backward() runs your code, even a backward that is not the true derivative, on purpose.
+
+By hand
+-------
+y = x², upstream gradient g = ∂L/∂y: ∂L/∂x = ∂L/∂y · dy/dx = g·2x. At x = (1, 2) with g = (1, 10):
+(1·2·1, 10·2·2) = (2, 40). With g = (1, 1), which y.sum().backward() sends, it is (2, 4), the same as 2x alone:
+only then does a backward that ignores grad_output look right.
+
+In torch
+--------
+>>> import torch
+>>> class Square(torch.autograd.Function):
+...     @staticmethod
+...     def forward(ctx, x):
+...         ctx.save_for_backward(x)
+...         return x ** 2
+...     @staticmethod
+...     def backward(ctx, grad_output):
+...         (x,) = ctx.saved_tensors
+...         return grad_output * 2 * x
+>>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+>>> y = Square.apply(x)
+>>> type(y.grad_fn).__name__
+'SquareBackward'
+>>> y.backward(torch.tensor([1.0, 10.0]))
+>>> x.grad
+tensor([ 2., 40.])
+
+Traps the tests catch
+---------------------
+- Ignoring grad_output: the tests send a random upstream gradient, not ones.
+- The derivative at the saved output instead of the input: for Cube, 3y² = 3x⁶ is not 3x².
+- A plain function, or x + (x.round() − x).detach(): right values, but autograd's grad_fn, never your backward.
+- Too few gradients: Multiply returns two; ClipGradient returns (…, None) for its bound.
+- Multiply's gradients swapped: ∂(x·y)/∂x is y.
+- ClippedReLU with slope 1 at its kinks 0 and 1, or no upper kink; StraightThroughRound with round's true
+  gradient 0, or halves rounded up (torch.round sends 2.5 to 2).
+- ClipGradient clipping the forward value, or clipping to 1 rather than to its bound.
+
+Read more
+---------
+https://pytorch.org/docs/stable/notes/extending.html
+https://pytorch.org/docs/stable/generated/torch.autograd.function.FunctionCtx.save_for_backward.html
+"""
 
 import torch
 from torch.autograd.function import FunctionCtx

@@ -1,4 +1,59 @@
-"""Gradient mechanics: .grad adds up, backward() frees its graph; no_grad, detach and leaves set what is tracked."""
+"""Gradient mechanics: .grad adds up, backward() frees its graph; no_grad, detach and leaves set what is tracked.
+
+backward() does not overwrite .grad, it adds into it: after two passes x.grad holds their sum. So a training loop
+clears .grad before each backward() (x.grad = None, or x.grad.zero_()), and keeps a step's gradient with .clone(),
+as zero_() and the next backward() change that very tensor. backward() also frees the values its graph saved (x
+for x³, the result for eˣ): a second pass through the same graph fails unless the first passed retain_graph=True.
+A newly built y is a new graph.
+
+What is tracked: under `with torch.no_grad():` nothing is recorded and results do not require grad. x.detach() is
+x's value cut off from the graph, a constant to autograd. backward() fills the .grad of leaves only, the tensors you
+created; the result of an operation on a tracked tensor is no leaf, and its grad_fn names that operation.
+
+By hand
+-------
+y = 5x has dy/dx = 5. Two passes, each through a newly built y, leave x.grad = 5 + 5 = 10; zero_() sets it back
+to 0. y = e^(x − 2) at x = 2 has dy/dx = e⁰ = 1: two passes through this one graph, the first with
+retain_graph=True, add up to 1 + 1 = 2.
+
+In torch
+--------
+>>> import torch
+>>> x = torch.tensor(2.0, requires_grad=True)
+>>> for _ in range(2):
+...     (5 * x).backward()
+>>> x.grad
+tensor(10.)
+>>> x.grad.zero_()
+tensor(0.)
+>>> y = torch.exp(x - 2)
+>>> y.backward(retain_graph=True)
+>>> y.backward()
+>>> x.grad
+tensor(2.)
+>>> with torch.no_grad():
+...     z = 3 * x
+>>> z.requires_grad, z.grad_fn, (3 * x).is_leaf
+(False, None, False)
+
+Traps the tests catch
+---------------------
+- Zeroing between passes that should add up; backward() twice on one graph without retain_graph=True.
+- grads_per_step: never zeroing (w may come with a stale .grad), zeroing after backward() instead of before,
+  keeping w.grad without .clone(), or differentiating a copy of w.
+- backward_twice: 2 * x.grad after one pass, or torch.autograd.grad, which writes no .grad: x.grad shows it.
+- no_grad_square: (x ** 2).detach() has already recorded a graph; torch.set_grad_enabled(False) left off changes
+  global state; x.requires_grad_(False) changes x.
+- detached_product_grad: x * x gives 2x; detaching both factors leaves nothing to differentiate.
+- leaf_parameter: scaling after requires_grad_() gives no leaf (MulBackward0); values.mul_() changes the caller's
+  tensor; torch.tensor(….tolist()) loses float64.
+
+Read more
+---------
+https://pytorch.org/docs/stable/notes/autograd.html
+https://pytorch.org/docs/stable/generated/torch.no_grad.html
+https://pytorch.org/docs/stable/generated/torch.Tensor.detach.html
+"""
 
 import torch
 

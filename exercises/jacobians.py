@@ -1,4 +1,54 @@
-"""Jacobians: f from n values to m has an m × n matrix J of partials; one backward pass gives vᵀJ."""
+"""Jacobians: f from n values to m has an m × n matrix J of partials; one backward pass gives vᵀJ.
+
+For f from n inputs to m outputs, the derivative is a matrix, the Jacobian J[i, j] = ∂fᵢ/∂xⱼ: row i is output i's
+gradient. A scalar f has one row, its gradient ∇f, and f(x).backward() puts it in x.grad. For a vector y = f(x),
+y.backward(gradient=v) weighs output i by vᵢ and fills x.grad with the vector-Jacobian product vᵀJ,
+(vᵀJ)ⱼ = Σᵢ vᵢ·∂fᵢ/∂xⱼ, in one pass; the sum trick is v = (1, …, 1). The whole J takes one
+such product per row (torch.autograd.functional.jacobian), but an elementwise f's J is diagonal, and one pass finds
+the diagonal. torch.func.grad(f) returns a function computing f's gradient; torch.func.vmap(g) runs g on every row
+of a batch at once: together, one gradient per sample.
+
+By hand
+-------
+f(x₀, x₁) = (x₀·x₁, x₀ + 2x₁) at x = (3, 4). Row 0: ∂(x₀x₁)/∂x₀ = x₁ = 4, ∂(x₀x₁)/∂x₁ = x₀ = 3. Row 1: 1 and 2.
+So J = [[4, 3], [1, 2]]. With v = (1, 10), vᵀJ adds the rows weighted by v: (1·4 + 10·1, 1·3 + 10·2) = (14, 23).
+J v = (34, 21) is another thing.
+
+In torch
+--------
+>>> import torch
+>>> def f(t):
+...     return torch.stack([t[0] * t[1], t[0] + 2 * t[1]])
+>>> x = torch.tensor([3.0, 4.0])
+>>> torch.autograd.functional.jacobian(f, x)
+tensor([[4., 3.],
+        [1., 2.]])
+>>> xr = x.clone().requires_grad_()
+>>> f(xr).backward(gradient=torch.tensor([1.0, 10.0]))
+>>> xr.grad
+tensor([14., 23.])
+>>> g = torch.func.grad(lambda t: t[0] * t[1] ** 2)
+>>> torch.func.vmap(g)(torch.tensor([[3.0, 2.0], [1.0, 1.0]]))
+tensor([[ 4., 12.],
+        [ 1.,  2.]])
+
+Traps the tests catch
+---------------------
+- backward() on a vector without gradient=v raises; y.sum().backward() ignores v.
+- J v instead of vᵀJ: v weighs the outputs, the rows of J.
+- Work that grows with the size (the tests count torch calls): building J to get vᵀJ or its diagonal, or a
+  Python loop over the samples.
+- jacobian_matrix transposed, or the sum trick's vector for the matrix; a grad per row needs retain_graph=True.
+- elementwise_jacobian: the diagonal's vector is not the (n, n) matrix.
+- per_sample_gradients: the batch's mean gradient (one row, not n), or gradients with respect to the samples.
+- gradient: backward() from a copy of x that does not require grad raises; float32 for float64 points.
+
+Read more
+---------
+https://pytorch.org/docs/stable/generated/torch.autograd.functional.jacobian.html
+https://pytorch.org/docs/stable/generated/torch.Tensor.backward.html
+https://pytorch.org/docs/stable/func.html
+"""
 
 from collections.abc import Callable
 

@@ -1,4 +1,50 @@
-"""Numerical derivatives: finite differences check autograd, and the step size h decides how well they do."""
+"""Numerical derivatives: finite differences check autograd, and the step size h decides how well they do.
+
+Values of f alone estimate its derivative. The forward difference (f(x + h) − f(x)) / h errs by about
+h; the central difference (f(x + h) − f(x − h)) / (2h) cancels that term and errs by about h². A smaller h is not
+always better: f's values are rounded to the dtype's precision eps (torch.finfo(dtype).eps), and dividing by 2h
+turns that rounding into an error of about eps / h. The best step balances the two, so float32 needs far larger
+steps than float64. For a function of a vector, step one coordinate at a time, x ± h·eᵢ: 2n calls of f where
+autograd needs one pass. The relative error |num − auto| / |auto| measures the estimate against autograd.
+torch.autograd.gradcheck checks autograd against central differences of step 1e-6: in float64, on inputs that
+require grad.
+
+By hand
+-------
+f(x) = x² at x = 1, h = 0.5, where f'(1) = 2x = 2. Central: (1.5² − 0.5²) / (2·0.5) = (2.25 − 0.25) / 1 = 2,
+exact, as for every quadratic. Forward: (1.5² − 1²) / 0.5 = 1.25 / 0.5 = 2.5, off by h = 0.5, a relative error
+of |2.5 − 2| / 2 = 0.25.
+
+In torch
+--------
+>>> import torch
+>>> x = torch.tensor(1.0, dtype=torch.float64)
+>>> h = 0.5
+>>> (((x + h) ** 2 - (x - h) ** 2) / (2 * h)).item()
+2.0
+>>> (((x + h) ** 2 - x ** 2) / h).item()
+2.5
+>>> torch.finfo(torch.float64).eps
+2.220446049250313e-16
+>>> t = torch.tensor([0.5, 1.0], dtype=torch.float64, requires_grad=True)
+>>> torch.autograd.gradcheck(torch.exp, (t,))
+True
+
+Traps the tests catch
+---------------------
+- A forward difference for the central one; dividing by h instead of 2h; autograd's exact answer.
+- numerical_gradient: stepping all coordinates at once; changing x in place (x[i] += h), which need not round back.
+- relative_error: dividing by the estimate instead of |auto|; the absolute or signed error; NaN at 0 / 0 without
+  the tiny clamp; a result left attached to the graph; auto from a second difference instead of autograd.
+- step_size: √eps is the forward difference's best step, not the central one's; 1e-6 is only gradcheck's default.
+- gradcheck raises on failure unless raise_exception=False, wants inputs that require grad, and its verdict is a
+  Python bool.
+
+Read more
+---------
+https://pytorch.org/docs/stable/generated/torch.autograd.gradcheck.gradcheck.html
+https://pytorch.org/docs/stable/type_info.html
+"""
 
 from collections.abc import Callable
 

@@ -1,4 +1,47 @@
-"""Activations: the sum trick gives each activation's slope at every point and checks slopes found by hand."""
+"""Activations: the sum trick gives each activation's slope at every point and checks slopes found by hand.
+
+Activations act point by point, so the sum trick of many_values gives an activation's slope at every point:
+clone the points, requires_grad_(), sum, backward(), read x.grad. The slope says how much gradient a unit lets
+through: where it is near 0 (the flat tails of tanh and the sigmoid, ReLU left of 0), almost nothing flows back.
+Autograd also checks a derivative worked out by hand: subtract the formula from autograd's slope, and a right one
+leaves zeros, up to rounding.
+
+By hand
+-------
+SiLU(x) = x·σ(x), with the sigmoid σ(x) = 1 / (1 + e⁻ˣ). First σ' by the chain rule: σ'(x) = e⁻ˣ / (1 + e⁻ˣ)²,
+and as 1 − σ(x) = e⁻ˣ / (1 + e⁻ˣ), σ' = σ·(1 − σ). Then the product rule (fg)' = f'g + fg':
+SiLU'(x) = 1·σ(x) + x·σ(x)(1 − σ(x)) = σ(x)·(1 + x·(1 − σ(x))).
+At x = 0: σ = 0.5, so SiLU'(0) = 0.5·(1 + 0) = 0.5. At x = 2: σ(2) ≈ 0.8808, so 0.8808·(1 + 2·0.1192) ≈ 1.0908.
+The others: tanh' = 1 − tanh²; softplus' = σ; leaky ReLU's slope is 1 right of 0 and negative_slope at and left
+of 0; the exact GELU(x) = x·Φ(x) has slope Φ(x) + x·φ(x).
+
+In torch
+--------
+>>> import torch
+>>> import torch.nn.functional as F
+>>> x = torch.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+>>> F.silu(x).sum().backward()
+>>> x.grad.round(decimals=4)
+tensor([0.0723, 0.5000, 1.0908])
+>>> s = torch.sigmoid(x.detach())
+>>> torch.allclose(x.grad, s * (1 + x.detach() * (1 - s)))
+True
+
+Traps the tests catch
+---------------------
+- The activation instead of its slope (tanh(x), softplus(x), σ(x)): return x.grad, not y.
+- leaky_relu without its second argument takes the default slope 0.01; torch.where(x >= 0, …) puts slope 1 at 0.
+- F.gelu(x, approximate="tanh") is an approximation with a slightly different slope; keep the exact default.
+- sigmoid_closed_form is by hand: autograd must not run, and 1 − σ² is not σ'.
+- closed_form_gap: autograd's slope minus derivative(x), signed and pointwise (not abs, max or isclose), with
+  derivative evaluated at points off the graph, or the gap stays attached.
+- The sigmoid's slope for softplus's; a mean where the sum trick sums; float32 for float64 points.
+
+Read more
+---------
+https://pytorch.org/docs/stable/nn.functional.html
+https://pytorch.org/docs/stable/notes/autograd.html
+"""
 
 from collections.abc import Callable
 

@@ -1,4 +1,47 @@
-"""The chain rule: autograd multiplies the stages' slopes, and retain_grad() shows the one in between."""
+"""The chain rule: autograd multiplies the stages' slopes, and retain_grad() shows the one in between.
+
+A composition y = outer(inner(x)) runs in stages: u = inner(x), then y = outer(u). The chain rule says its slope is
+the product of the stages' slopes, dy/dx = dy/du · du/dx, with dy/du, outer's slope, taken at u and not at x.
+Autograd applies it to whatever you compose: going back through the graph, each operation multiplies the gradient
+arriving from above by its own local slope. The tensor u in between is no leaf, so backward() passes through it
+without keeping its gradient; call u.retain_grad() before backward() and u.grad holds dy/du too. du/dx, the inner
+stage on its own, takes a pass of its own, from a fresh copy of the points.
+
+By hand
+-------
+y = (2x + 1)³: u = 2x + 1 and y = u³. Then dy/du = 3u², du/dx = 2, and dy/dx = 3u²·2 = 6(2x + 1)².
+At x = 0: u = 1, dy/du = 3, dy/dx = 3·2 = 6. At x = 1: u = 3, dy/du = 27, dy/dx = 27·2 = 54.
+The order of the stages matters: sin(x²) has slope cos(x²)·2x, but sin²(x) = (sin x)² has 2 sin(x)·cos(x).
+
+In torch
+--------
+>>> import torch
+>>> x = torch.tensor([0.0, 1.0], requires_grad=True)
+>>> u = 2 * x + 1
+>>> u.retain_grad()
+>>> y = u ** 3
+>>> y.sum().backward()
+>>> u.grad, x.grad
+(tensor([ 3., 27.]), tensor([ 6., 54.]))
+>>> u.is_leaf
+False
+
+Traps the tests catch
+---------------------
+- Stages in the wrong order or incomplete: torch.sin(x) ** 2 for sin(x²), exp(−x²) for exp(−x²/2), 1 + eˣ
+  without its log.
+- No u.retain_grad(): u.grad stays None. Cutting u loose as a new leaf (u.detach().requires_grad_()) gives u a
+  gradient but leaves x.grad None.
+- outer's slope taken at x instead of at u: the tests check that dy/dx = dy/du · du/dx.
+- One leaf for two backward() passes: the second adds into the x.grad already returned, so two parts come back as
+  one tensor; differentiate du/dx from a fresh copy.
+- Parts swapped: the order is (dy/du, dy/dx) in sin_of_square_parts, (dy/du, du/dx, dy/dx) in chain_parts.
+
+Read more
+---------
+https://pytorch.org/docs/stable/notes/autograd.html
+https://pytorch.org/docs/stable/generated/torch.Tensor.retain_grad.html
+"""
 
 from collections.abc import Callable
 

@@ -1,4 +1,47 @@
-"""Gradients at work: step against the gradient, again and again, until the loss is small; then let an optimizer."""
+"""Gradients at work: step against the gradient, again and again, until the loss is small; then let an optimizer.
+
+The gradient points uphill, so a small step against it, x ← x − lr·f'(x), lowers f; the learning rate lr sets the
+step's length, and too large a one overshoots. Repeat until the slope is flat (|f'(x)| < tol) or the steps run out:
+that is gradient descent. Each step needs a fresh gradient, so clear .grad first, as backward() adds into it. The
+update must not be recorded: make it in place under torch.no_grad(), and x stays the same leaf. Fitting a line
+y ≈ w·x + b is the same loop on the mean squared error L = mean((w·x + b − y)²), whose gradient is
+∂L/∂w = mean(2(w·x + b − y)·x), ∂L/∂b = mean(2(w·x + b − y)). torch.optim.SGD(params, lr=lr) runs the update for
+you: optimizer.zero_grad() clears .grad, loss.backward() fills it, optimizer.step() does p ← p − lr·p.grad.
+
+By hand
+-------
+f(w) = (w + 1)², f'(w) = 2(w + 1), lr = 0.25, from w = 1: f'(1) = 4, so w = 1 − 0.25·4 = 0; f'(0) = 2, so
+w = −0.5; f'(−0.5) = 1, so w = −0.75. Each step multiplies the distance to the minimum at −1 by 1 − 2·lr = 0.5.
+
+In torch
+--------
+>>> import torch
+>>> w = torch.tensor(1.0, requires_grad=True)
+>>> optimizer = torch.optim.SGD([w], lr=0.25)
+>>> for _ in range(3):
+...     optimizer.zero_grad()
+...     loss = (w + 1) ** 2
+...     loss.backward()
+...     optimizer.step()
+>>> w
+tensor(-0.7500, requires_grad=True)
+
+Traps the tests catch
+---------------------
+- x + lr·f'(x) climbs; returning f'(x) instead of the new point; a new point still attached to the graph.
+- minimize: not clearing x.grad; counting checks instead of steps; stopping when x is near 3 rather than when the
+  slope is flat; steps as a tensor, not an int.
+- mse_gradients: the summed error instead of its mean; (∂L/∂b, ∂L/∂w) for (∂L/∂w, ∂L/∂b); float32 for float64 data.
+- sgd_step: p = p − lr·p.grad only rebinds a name; an in-place update outside no_grad() raises; a .grad of None
+  must be skipped; .grad is left as it was.
+- fit_line: no zero_grad() (gradients add up over the steps); zero_grad() between backward() and step(); a summed
+  loss; the least-squares line, which `steps` steps do not reach.
+
+Read more
+---------
+https://pytorch.org/docs/stable/optim.html
+https://pytorch.org/docs/stable/generated/torch.optim.SGD.html
+"""
 
 import torch
 

@@ -1,4 +1,48 @@
-"""Higher-order derivatives: with create_graph=True, torch.autograd.grad returns a differentiable gradient."""
+"""Higher-order derivatives: with create_graph=True, torch.autograd.grad returns a differentiable gradient.
+
+torch.autograd.grad(y, x) returns dy/dx instead of storing it: a tuple with one gradient per input, and no .grad
+written anywhere, neither x's nor that of a weight used inside y. Like backward(), it starts from a scalar, so sum
+over many points. The gradient it returns is normally a constant, cut off from the graph. With create_graph=True,
+autograd also records how that gradient was computed from x, so it can be differentiated in turn: f'' is the
+gradient of f', f''' that of f'', and so on. Once a derivative no longer depends on x, every later one is 0.
+Mixed partials work alike: ∂f/∂u with create_graph=True, then its gradient with respect to v. Row i of a Hessian
+is the gradient of ∂f/∂pᵢ.
+
+By hand
+-------
+f(x) = x⁴: f'(x) = 4x³ and f''(x) = 12x². At x = 1 and x = 2: f' = 4 and 32, f'' = 12 and 48. Further on,
+f''' = 24x, f'''' = 24, and every derivative after that is 0.
+f(u, v) = u·v²: ∂f/∂u = v², and its slope in v gives ∂²f/∂u∂v = 2v. For f = u³ + v², ∂f/∂u = 3u² holds no v: the
+mixed partial is 0, and torch.autograd.grad raises unless allow_unused=True, which then returns None for v.
+
+In torch
+--------
+>>> import torch
+>>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+>>> (d1,) = torch.autograd.grad((x ** 4).sum(), x, create_graph=True)
+>>> d1.detach(), d1.requires_grad
+(tensor([ 4., 32.]), True)
+>>> (d2,) = torch.autograd.grad(d1.sum(), x)
+>>> d2, x.grad
+(tensor([12., 48.]), None)
+
+Traps the tests catch
+---------------------
+- backward() in first_derivative: it fills x.grad and the weights' .grad, which must stay None.
+- No create_graph=True on the first call: f' is a constant and grad of it raises. On the last call it leaves the
+  answer attached to the graph.
+- Returning grad's tuple instead of its one gradient; no sum before grad.
+- nth_derivative: one grad call too few; grad of a derivative that is already constant raises, so return
+  torch.zeros_like(x) from there on; coefficients come lowest degree first.
+- mixed_partial: the second grad is with respect to v, not u; None from allow_unused means 0.
+- hessian_matrix: the sum trick on the gradient gives row sums, of shape [2]; a grad per row needs
+  retain_graph=True; keep the point's dtype.
+
+Read more
+---------
+https://pytorch.org/docs/stable/generated/torch.autograd.grad.html
+https://pytorch.org/docs/stable/notes/autograd.html
+"""
 
 from collections.abc import Callable
 
