@@ -247,17 +247,22 @@ def reverse_mode(task: str) -> Mechanic:
     return Mechanic(problem)
 
 
-def backward_passes(count: int, task: str) -> Mechanic:
-    """Exactly `count` backward() passes (Tensor.backward or torch.autograd.backward), and no other autograd."""
+def passes(count: int, task: str, apis: tuple[str, ...] = ("backward", "autograd.grad")) -> Mechanic:
+    """Exactly `count` reverse-mode passes of the given kinds, and no other differentiating call.
+
+    The default counts backward() and torch.autograd.grad alike: one pass of either is the sum trick. An exercise
+    about what backward() does to .grad counts only ("backward",).
+    """
 
     def problem(calls: list[AutogradCall]) -> str | None:
         ran = [call.api for call in differentiating(calls)]
-        passes = ran.count("backward")
-        if passes == count and len(ran) == count:
+        counted = sum(api in apis for api in ran)
+        if counted == count and len(ran) == count:
             return None
-        others = sorted(set(ran) - {"backward"})
-        instead = f" and {', '.join(others)}" if others else ""
-        return f"it ran {passes} backward() pass{'' if passes == 1 else 'es'}{instead}; {task}"
+        kinds = " or ".join("backward()" if api == "backward" else f"torch.{api}" for api in apis)
+        others = sorted({api for api in ran if api not in apis})
+        instead = f", and {', '.join(others)}" if others else ""
+        return f"it ran {counted} {kinds} pass{'' if counted == 1 else 'es'}{instead}; {task}"
 
     return Mechanic(problem)
 

@@ -3,7 +3,6 @@
 An exception the near miss raises itself counts as rejected too: the learner would see it as the cause.
 """
 
-import importlib
 import warnings
 
 import pytest
@@ -11,17 +10,7 @@ import pytest
 from tests.course import COURSE
 from tests.kata.checks import NearMiss, Rejects
 from tests.kata.solution import Solution
-
-
-def listed() -> dict[str, Rejects]:
-    """Each exercise id with the near misses its test module lists for it."""
-    found = {}
-    for module in COURSE:
-        tests = importlib.import_module(f"tests.test_{module}")
-        for rejects in (value for value in vars(tests).values() if isinstance(value, Rejects)):
-            marks = getattr(rejects.check, "pytestmark", [])
-            found[next(mark.args[0] for mark in marks if mark.name == "exercise")] = rejects
-    return found
+from tests.self_check.listing import near_misses as listed
 
 
 @pytest.mark.parametrize(
