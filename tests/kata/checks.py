@@ -100,31 +100,42 @@ def value_problem(
     return f"{message}: {cause}" if cause else message
 
 
-def common_mistakes(expected: torch.Tensor) -> dict[str, torch.Tensor]:
-    return {
-        "exactly twice the answer: gradients accumulated over two backward() calls; zero .grad in between": 2
-        * expected,
-        "the sign is flipped": -expected,
-    }
+def common_mistakes(expected: torch.Tensor, calls: list[AutogradCall] | None) -> dict[str, torch.Tensor]:
+    """Wrong values any exercise invites, each named by what made it where the recorded calls tell."""
+    backward_passes = sum(call.api == "backward" for call in calls or [])
+    twice = "exactly twice the answer"
+    if backward_passes == 2:
+        twice += ": the second backward() pass added into .grad; zero .grad in between, or make the leaf afresh"
+    return {twice: 2 * expected, "the sign is flipped": -expected}
 
 
 def expect_like(
-    got: Any, expected: Any, where: str, *, rtol: float = RTOL, atol: float = ATOL, likely: dict[str, Any] | None = None
+    got: Any,
+    expected: Any,
+    where: str,
+    *,
+    rtol: float = RTOL,
+    atol: float = ATOL,
+    likely: dict[str, Any] | None = None,
+    calls: list[AutogradCall] | None = None,
 ) -> None:
     """Fail unless `got` matches `expected` (a tensor, numpy array, or tuple of them) in type, shape, dtype, value.
 
     likely: {cause: wrong value} for mistakes this exercise invites; for a tuple, a wrong tuple, item by item.
+    calls: the autograd calls that made `got`, where known, so that a cause can say what they did.
     """
     problem = type_problem(got, expected)
     if problem is None and isinstance(expected, tuple):
         for index, (got_item, expected_item) in enumerate(zip(got, expected)):
             item_likely = {why: wrong[index] for why, wrong in (likely or {}).items() if isinstance(wrong, tuple)}
-            expect_like(got_item, expected_item, f"{where}[{index}]", rtol=rtol, atol=atol, likely=item_likely)
+            expect_like(
+                got_item, expected_item, f"{where}[{index}]", rtol=rtol, atol=atol, likely=item_likely, calls=calls
+            )
         return
     if problem is None:
         as_tensor = torch.from_numpy if isinstance(expected, np.ndarray) else torch.as_tensor
         expected_tensor = as_tensor(expected)
-        mistakes = {**(likely or {}), **common_mistakes(expected_tensor)}
+        mistakes = {**(likely or {}), **common_mistakes(expected_tensor, calls)}
         problem = value_problem(as_tensor(got), expected_tensor, rtol, atol, mistakes)
     if problem:
         fail(f"{where}: {problem}")
@@ -148,7 +159,7 @@ def expect_call(
     untouched: whether the caller's tensors must come back as they went in (values, requires_grad, .grad).
     """
     got = solution(*args)
-    expect_like(got, expected, solution.call, **tolerances)
+    expect_like(got, expected, solution.call, calls=solution.autograd, **tolerances)
     if untouched:
         expect_inputs_untouched(solution)
     if autograd:

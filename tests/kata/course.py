@@ -1,6 +1,9 @@
-"""The course as objects: each exercise of tests/course.py with the file, line and docstring it has."""
+"""The course as objects: each exercise of tests/course.py with the file, line and docstring it has, and each
+module's lesson (its module docstring). All read from the files, never by importing learner code, and read even
+from a file that does not parse or is not UTF-8."""
 
 import ast
+import inspect
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +12,35 @@ from tests.course import COURSE
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("exercises", "reference")
+# The headed parts of a lesson after its opening idea, in order (tests/self_check/test_lessons.py checks them).
+LESSON_PARTS = ("By hand", "In torch", "Traps the tests catch", "Read more")
+TRIPLE_QUOTED = re.compile(r"[rRuU]?(\"\"\"|''')(.*?)\1", re.DOTALL)
+
+
+def source(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def first_docstring(text: str) -> str:
+    """The docstring that opens `text` (a module, or a definition's source), tolerating syntax errors around it."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        # A definition's docstring is the first string after its header; a module's is its first statement.
+        match = TRIPLE_QUOTED.search(text) if re.match(r"(def|class)\b", text) else TRIPLE_QUOTED.match(text.lstrip())
+        return inspect.cleandoc(match.group(2)) if match else ""
+    node = tree.body[0] if tree.body else tree
+    return (ast.get_docstring(node) if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else None) or (
+        ast.get_docstring(tree) or ""
+    )
+
+
+def lesson(module: str, package: str) -> str:
+    """A module's lesson: the docstring it opens with."""
+    return first_docstring(source(ROOT / package / f"{module}.py"))
 
 
 @dataclass(frozen=True)
@@ -28,28 +60,25 @@ class Exercise:
     def relpath(self, package: str) -> str:
         return f"{package}/{self.module}.py"
 
-    def line(self, package: str) -> int:
-        """The line of the def or class, found by text so that a file with a syntax error still has one."""
-        try:
-            text = self.path(package).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return 1
+    def definition(self, package: str) -> tuple[int, str]:
+        """The line of the def or class and its source up to the next top-level statement, found by text so that
+        a file with a syntax error still has them."""
+        text = source(self.path(package))
         match = re.search(rf"^(?:def|class)\s+{self.name}\b", text, re.MULTILINE)
-        return text.count("\n", 0, match.start()) + 1 if match else 1
+        if match is None:
+            return 1, ""
+        end = re.compile(r"^[^\s#)\]}]", re.MULTILINE).search(text, match.end())
+        return text.count("\n", 0, match.start()) + 1, text[match.start() : end.start() if end else len(text)]
+
+    def line(self, package: str) -> int:
+        return self.definition(package)[0]
 
     def location(self, package: str) -> str:
         return f"{self.relpath(package)}:{self.line(package)}"
 
     def docstring(self, package: str) -> str:
         """The task as the file states it, read without importing the learner's code."""
-        try:
-            tree = ast.parse(self.path(package).read_text(encoding="utf-8", errors="replace"))
-        except (OSError, SyntaxError, ValueError):
-            return ""
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == self.name:
-                return ast.get_docstring(node) or ""
-        return ""
+        return first_docstring(self.definition(package)[1])
 
 
 def exercise(module: str, name: str, entry: str | dict) -> Exercise:

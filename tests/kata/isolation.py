@@ -69,9 +69,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     isolation = item.config.stash.get(ISOLATION, None)
     if isolation is None or EXERCISE not in item.stash:
         return None
-    reports = isolation.reports_of(item)
     item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-    for report in reports:
+    for report in isolation.reports_of(item):
         item.ihook.pytest_runtest_logreport(report=report)
     item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
     return True

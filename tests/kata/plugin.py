@@ -1,16 +1,19 @@
 """The kata's pytest plugin: course order, the --reference swap, exercise statuses, progress, focus and hints."""
 
 import functools
+import json
 import linecache
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.kata.course import BY_ID, EXERCISES, ORDER, ROOT, Exercise
+from tests.course import COURSE
+from tests.kata.course import BY_ID, EXERCISES, ORDER, ROOT, Exercise, lesson
 from tests.kata.progress import Progress
 from tests.kata.solution import (
     CtrlC,
@@ -29,7 +32,8 @@ from tests.kata.solution import (
 EXERCISE = pytest.StashKey[Exercise]()
 KATA = pytest.StashKey["Kata"]()
 ONE_LINE_CAUSE = pytest.StashKey[str]()
-CACHE_KEY = "autograd-kata/history"
+HISTORY_KEY = "autograd-kata/history"
+LESSONS_KEY = "autograd-kata/lessons"
 STUB_RAISE = "raise NotImplementedError"
 SELF_CHECK = ROOT / "tests" / "self_check"
 TOOLING = ROOT / "tests" / "tooling"
@@ -76,6 +80,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="print the hint for the --next exercise, or for exercise ID (e.g. derivatives.square)",
     )
     group.addoption(
+        "--lesson",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="MODULE",
+        help="print a module's lesson without running anything; with no MODULE, the lesson of the exercise in focus",
+    )
+    group.addoption(
         "--self-check",
         action="store_true",
         help="also run the kata's own checks in tests/self_check: structure, near misses, checkers (CI does)",
@@ -85,7 +97,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
-    """`pytest --hint ID` answers at once: a named exercise needs no test run."""
+    """`pytest --hint ID` and `pytest --lesson [MODULE]` answer at once: they need no test run."""
+    if config.getoption("lesson") is not None:
+        return print_lesson(config, config.getoption("lesson"))
     wanted = config.getoption("hint")
     if not wanted:
         return None
@@ -94,6 +108,19 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         print(f"No exercise {wanted!r}. The exercises are: {', '.join(BY_ID)}")
         return pytest.ExitCode.USAGE_ERROR
     print(f"Hint for {exercise.id} ({exercise.location('exercises')}):\n  {exercise.hint}")
+    return pytest.ExitCode.OK
+
+
+def print_lesson(config: pytest.Config, module: str) -> int:
+    """A module's lesson; with no module named, that of the first exercise the last run left unsolved."""
+    package = "reference" if config.getoption("reference") else "exercises"
+    history = History.read(config)
+    if not module:
+        module = next((e.module for e in EXERCISES if history.status(e) != "solved"), EXERCISES[0].module)
+    if module not in COURSE:
+        print(f"No module {module!r}. The modules are: {', '.join(COURSE)}")
+        return pytest.ExitCode.USAGE_ERROR
+    write_lesson(lambda line, **markup: print(line), module, package)
     return pytest.ExitCode.OK
 
 
@@ -228,37 +255,96 @@ def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] 
     return None
 
 
-def remember(config: pytest.Config, progress: Progress) -> tuple[list[Exercise], dict[str, int]]:
-    """Keep each exercise's last status and failure streak across runs; return the newly solved and the streaks."""
-    cache = getattr(config, "cache", None)
-    if cache is None or progress.package != "exercises":
-        return [], {}
-    history = cache.get(CACHE_KEY, {})
-    newly_solved = []
-    for result in progress.ran():
-        before = history.get(result.exercise.id, {"status": None, "streak": 0})
-        failing = result.status in ("failed", "error", "timeout")
-        history[result.exercise.id] = {"status": result.status, "streak": before["streak"] + 1 if failing else 0}
-        if result.status == "solved" and before["status"] != "solved":
-            newly_solved.append(result.exercise)
-    cache.set(CACHE_KEY, history)
-    return newly_solved, {key: value["streak"] for key, value in history.items()}
+class History:
+    """What earlier runs in exercises/ saw, kept in pytest's cache: each exercise's last status and failure streak,
+    and which modules' lessons were shown."""
+
+    def __init__(self, cached: Callable[[str, Any], Any]) -> None:
+        self.exercises: dict[str, dict] = cached(HISTORY_KEY, {})
+        self.lessons_shown: list[str] = cached(LESSONS_KEY, [])
+
+    @classmethod
+    def of(cls, config: pytest.Config) -> "History | None":
+        """The learner's history; None in reference mode, or where pytest's cache is off."""
+        cache = getattr(config, "cache", None)
+        if cache is None or config.stash[KATA].package != "exercises":
+            return None
+        return cls(cache.get)
+
+    @classmethod
+    def read(cls, config: pytest.Config) -> "History":
+        """The history read straight from the cache's files, for options that answer before pytest sets up."""
+        folder = Path(config.rootpath, config.getini("cache_dir"), "v")
+
+        def cached(key: str, default: Any) -> Any:
+            try:
+                return json.loads((folder / key).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return default
+
+        return cls(cached)
+
+    def status(self, exercise: Exercise) -> str | None:
+        return self.exercises.get(exercise.id, {}).get("status")
+
+    def record(self, progress: Progress) -> list[Exercise]:
+        """Take in this run's results; return the exercises it newly solved."""
+        newly_solved = []
+        for result in progress.ran():
+            before = self.exercises.get(result.exercise.id, {"status": None, "streak": 0})
+            failing = result.status in ("failed", "error", "timeout")
+            self.exercises[result.exercise.id] = {
+                "status": result.status,
+                "streak": before["streak"] + 1 if failing else 0,
+            }
+            if result.status == "solved" and before["status"] != "solved":
+                newly_solved.append(result.exercise)
+        return newly_solved
+
+    def streak(self, exercise: Exercise) -> int:
+        return self.exercises.get(exercise.id, {}).get("streak", 0)
+
+    def save(self, config: pytest.Config) -> None:
+        config.cache.set(HISTORY_KEY, self.exercises)
+        config.cache.set(LESSONS_KEY, self.lessons_shown)
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     kata = config.stash[KATA]
     if not kata.progress.results:
         return
-    newly_solved, streaks = remember(config, kata.progress)
-    write_progress(terminalreporter, kata, newly_solved)
-    write_next(terminalreporter.write_line, kata, config.getoption("hint") == "", streaks)
+    history = History.of(config)
+    newly_solved = history.record(kata.progress) if history else []
+    write_progress(terminalreporter, kata, history, newly_solved)
+    write_next(terminalreporter.write_line, kata, config.getoption("hint") == "", history)
     write_markdown(terminalreporter.write_line, kata.progress, config.getoption("progress_md"))
+    if history:
+        history.save(config)
 
 
-def write_progress(terminalreporter, kata: Kata, newly_solved: list[Exercise]) -> None:
-    solved, total = kata.progress.solved(), len(EXERCISES)
+def course_solved(kata: Kata, history: History | None) -> tuple[int, int]:
+    """How many exercises of the whole course are solved: this run's status, or for one it did not run, the last
+    run's; and how many counted by the last run's."""
+    solved = from_history = 0
+    for exercise in EXERCISES:
+        result = kata.progress.results.get(exercise.id)
+        if result is not None:
+            solved += result.status == "solved"
+        elif history and history.status(exercise) is not None:
+            from_history += 1
+            solved += history.status(exercise) == "solved"
+    return solved, from_history
+
+
+def write_progress(terminalreporter, kata: Kata, history: History | None, newly_solved: list[Exercise]) -> None:
+    (solved, from_history), total = course_solved(kata, history), len(EXERCISES)
     title = f"autograd-kata: {solved}/{total} solved"
     terminalreporter.write_sep("=", title, green=solved == total, yellow=solved < total)
+    if from_history:
+        terminalreporter.write_line(
+            f"({from_history} exercise{'s' if from_history > 1 else ''} not run this time kept the status of an "
+            "earlier run; `pytest` runs them all)"
+        )
     if not kata.focus_only:
         for line in kata.progress.module_lines():
             terminalreporter.write_line(line)
@@ -269,26 +355,39 @@ def write_progress(terminalreporter, kata: Kata, newly_solved: list[Exercise]) -
         )
 
 
-def write_next(write, kata: Kata, hint_asked: bool, streaks: dict[str, int]) -> None:
-    """The exercise to work on: where it is, its task (all of it in focus mode), and the way to a hint."""
+def write_next(write, kata: Kata, hint_asked: bool, history: History | None) -> None:
+    """The exercise to work on: its module's lesson the first time (in focus mode), where it is, its task (all of
+    it in focus mode), and the way to a hint."""
     upcoming = kata.progress.next_up()
     if upcoming is None:
         ran, total = len(kata.progress.results), len(EXERCISES)
         write("Every exercise is solved." if ran == total else f"All {ran} exercises that ran are solved.", green=True)
         return
     exercise = upcoming.exercise
+    new_module = history is not None and exercise.module not in history.lessons_shown
+    if new_module and kata.focus_only:
+        write("")
+        write_lesson(write, exercise.module, kata.package)
+        history.lessons_shown.append(exercise.module)
     write("")
     write(f"Next: {exercise.id} ({upcoming.status}) at {exercise.location(kata.package)}", bold=True)
     task = exercise.docstring(kata.package).splitlines() or [""]
     write("\n".join(f"    {line}" for line in (task if kata.focus_only else task[:1])))
     if kata.focus_only:
         write(f"  Result: {upcoming.status}{': ' + upcoming.cause if upcoming.cause else ''}")
+    elif new_module:
+        write(f"  New module: `pytest --lesson {exercise.module}` teaches what it needs")
     if hint_asked:
         write(f"  Hint: {exercise.hint}", cyan=True)
-    elif streaks.get(exercise.id, 0) >= 2:
+    elif history and history.streak(exercise) >= 2:
         write("  Failed twice in a row: `pytest --hint` shows a hint.", cyan=True)
     elif not kata.focus_only:
         write("  Work on it alone: `pytest --next`")
+
+
+def write_lesson(write, module: str, package: str) -> None:
+    write(f"Lesson: {module} ({package}/{module}.py)", bold=True)
+    write("\n".join(f"    {line}" if line else "" for line in lesson(module, package).splitlines()))
 
 
 def write_markdown(write, progress: Progress, path: str | None) -> None:

@@ -54,6 +54,7 @@ def frames(tb: TracebackType | None) -> list[tuple[str, int]]:
 
 
 LEARNER_FOLDERS = tuple(f"{ROOT / package}{os.sep}" for package in PACKAGES)
+TORCH_FOLDER = f"{Path(torch.__file__).parent}{os.sep}"
 
 
 def relative(path: str) -> str:
@@ -245,11 +246,13 @@ def stopped(error: BaseException, who: str) -> LearnerStopped:
 @contextlib.contextmanager
 def warnings_at_learner_lines() -> Iterator[None]:
     """Re-issue the warnings learner code triggers at the learner's own line, not inside torch or the kata."""
-    caught: list[tuple[warnings.WarningMessage, FrameType | None]] = []
+    caught: list[tuple[warnings.WarningMessage, dict[str, Any] | None]] = []
 
     def collect(message, category, filename, lineno, file=None, line=None):
         frame = None if filename.startswith(LEARNER_FOLDERS) else learner_frame(sys._getframe(1))
-        caught.append((warnings.WarningMessage(message, category, filename, lineno), frame))
+        if frame is not None:  # where the learner's code is now, not where its frame will have moved on to
+            filename, lineno = frame.f_code.co_filename, frame.f_lineno
+        caught.append((warnings.WarningMessage(message, category, filename, lineno), frame and frame.f_globals))
 
     with warnings.catch_warnings():
         warnings.showwarning = collect
@@ -257,15 +260,12 @@ def warnings_at_learner_lines() -> Iterator[None]:
             yield
         finally:
             warnings.showwarning = warnings._showwarning_orig  # caught ones go on through the outer handler
-    for warning, frame in caught:
-        if frame is None:
-            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-        else:
-            registry = frame.f_globals.setdefault("__warningregistry__", {})
-            module = frame.f_globals.get("__name__")
-            warnings.warn_explicit(
-                warning.message, warning.category, frame.f_code.co_filename, frame.f_lineno, module, registry
-            )
+    for warning, module_globals in caught:
+        if issubclass(warning.category, DeprecationWarning) and warning.filename.startswith(TORCH_FOLDER):
+            continue  # torch's own business on first use of a feature (forward AD warns of torch.jit.script)
+        registry = module_globals.setdefault("__warningregistry__", {}) if module_globals else None
+        module = module_globals.get("__name__") if module_globals else None
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno, module, registry)
 
 
 def guarded(call: Callable[[], Any], who: str) -> Any:

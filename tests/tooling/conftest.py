@@ -39,6 +39,12 @@ class KataCopy:
         stub = definition_source(stub_file, exercise.name)
         stub_file.write_text(stub_file.read_text(encoding="utf-8").replace(stub, solution), encoding="utf-8")
 
+    def line(self, exercise_id: str) -> int:
+        """The line of an exercise's def or class in this copy, as the learner's edits left it."""
+        exercise = BY_ID[exercise_id]
+        text = (self.path / exercise.relpath("exercises")).read_text(encoding="utf-8")
+        return definition_line(text, exercise.name)
+
     def solve_all(self) -> None:
         """Every exercise solved, as by a learner who finished the course: exercises/ becomes reference/."""
         for solution in (self.path / "reference").glob("*.py"):
@@ -70,6 +76,10 @@ class KataCopy:
             text=True,
             timeout=timeout,
         )
+
+
+def definition_line(text: str, name: str) -> int:
+    return next(n.lineno for n in ast.parse(text).body if getattr(n, "name", None) == name)
 
 
 def definition_source(path: Path, name: str) -> str:
