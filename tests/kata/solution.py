@@ -9,6 +9,7 @@ then changes, and one computed some other way beside an unrelated backward() doe
 
 import contextlib
 import copy
+import functools
 import importlib
 import inspect
 import linecache
@@ -27,7 +28,7 @@ from typing import Any
 import pytest
 import torch
 from torch.optim.optimizer import register_optimizer_step_pre_hook
-from torch.overrides import TorchFunctionMode
+from torch.overrides import TorchFunctionMode, handle_torch_function
 
 from tests.kata.course import PACKAGES, ROOT, Exercise
 
@@ -387,6 +388,24 @@ def retain_grad(recorder: "AutogradRecorder", args: tuple, kwargs: dict) -> tupl
     return args, kwargs
 
 
+def shown_to_modes(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function`, or where it skips TorchFunctionModes, a wrapper that routes it through the active one.
+
+    torch.autograd.backward does so before torch 2.2 (Tensor.backward and torch.autograd.grad never did): the
+    recorder would miss a learner's torch.autograd.backward(y) there.
+    """
+    if "handle_torch_function" in inspect.getsource(function):
+        return function
+
+    @functools.wraps(function)
+    def routed(*args: Any, **kwargs: Any) -> Any:
+        if torch._C._is_torch_function_mode_enabled():
+            return handle_torch_function(function, (), *args, **kwargs)
+        return function(*args, **kwargs)
+
+    return routed
+
+
 ENTRY_POINTS = {
     torch.Tensor.backward: tensor_backward,
     torch.autograd.backward: autograd_backward,
@@ -394,6 +413,7 @@ ENTRY_POINTS = {
     torch._make_dual: make_dual,
     torch.Tensor.retain_grad: retain_grad,
 }
+torch.autograd.backward = shown_to_modes(torch.autograd.backward)
 
 
 class AutogradRecorder(TorchFunctionMode):

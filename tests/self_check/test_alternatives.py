@@ -10,16 +10,16 @@ import pytest
 
 from tests.course import COURSE
 from tests.kata.solution import Solution
-from tests.self_check.listing import alternatives, checks
+from tests.self_check.audit import alternatives, checks
 
-CHECKS = checks()
+CHECKS = checks(COURSE)
 
 
 @pytest.mark.parametrize(
     ("exercise", "solution"),
     [
         pytest.param(exercise, solution, id=f"{exercise}-{label}")
-        for exercise, listed in alternatives().items()
+        for exercise, listed in alternatives(COURSE).items()
         for label, solution in listed
     ],
 )
@@ -31,7 +31,7 @@ def test_alternative_is_accepted(exercise: str, solution) -> None:
 
 
 def test_every_exercise_has_alternatives() -> None:
-    listed = alternatives()
+    listed = alternatives(COURSE)
     missing = [
         f"{module}.{name}" for module, names in COURSE.items() for name in names if not listed.get(f"{module}.{name}")
     ]
