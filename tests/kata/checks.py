@@ -70,7 +70,8 @@ def value_problem(
     got: torch.Tensor, expected: torch.Tensor, rtol: float, atol: float, likely: dict[str, Any]
 ) -> str | None:
     if got.shape != expected.shape:
-        return f"expected shape {list(expected.shape)}, got {list(got.shape)}"
+        cause = next((why for why, wrong in likely.items() if same_values(got, torch.as_tensor(wrong))), None)
+        return f"expected shape {list(expected.shape)}, got {list(got.shape)}" + (f": {cause}" if cause else "")
     if got.dtype != expected.dtype:
         return f"expected dtype {expected.dtype}, got {got.dtype}"
     if got.isnan().any() and not expected.isnan().any():

@@ -73,6 +73,13 @@ class Exercise:
     def line(self, package: str) -> int:
         return self.definition(package)[0]
 
+    def defines(self, package: str, path: str, line: int) -> bool:
+        """Whether `line` of the file at `path` lies inside this exercise's definition."""
+        if path != str(self.path(package)):
+            return False
+        start, text = self.definition(package)
+        return start <= line < start + text.count("\n") + 1
+
     def location(self, package: str) -> str:
         return f"{self.relpath(package)}:{self.line(package)}"
 

@@ -46,6 +46,7 @@ FORK_IS_SAFE = hasattr(os, "fork") and sys.platform not in ("darwin", "win32")
 # After a test's limit: pytest-timeout stops it inside the worker at the limit itself, the worker's faulthandler
 # dumps its stack and exits at half the grace, SIGKILL ends the worker at the whole grace.
 GRACE = 1.0
+IMPORT_ALLOWANCE = 5.0  # seconds more for a test during which torch imports one of its lazily loaded parts
 FRAME = struct.Struct(">I")
 ISOLATION = pytest.StashKey["Isolation"]()
 SIGNAL_NAMES = {int(sig): sig.name for sig in signal.Signals}
@@ -118,16 +119,26 @@ def read_exactly(fd: int, size: int) -> bytes:
 
 
 class ImportsAlong:
-    """The worker's import hook: it tells the parent which torch submodule it starts importing, so that the parent
-    imports it meanwhile, on the other core, and a later worker inherits it: torch.func's first call imports
-    torch._dynamo, about a second."""
+    """The worker's import hook for torch's lazily loaded parts (torch.func's first call imports torch._dynamo,
+    about a second, more on a busy machine): the test's time limit grows by IMPORT_ALLOWANCE for each, since
+    that time is not the learner's; and the parent imports it meanwhile, on the other core, so that a later
+    worker inherits it."""
 
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
+    def __init__(self, results: int, dump: Any) -> None:
+        self.results, self.dump = results, dump
+        self.allowed: set[str] = set()
 
     def find_spec(self, name: str, path=None, target=None) -> None:
-        if name.startswith("torch.") and name not in sys.modules:
-            send(self.fd, "module", name)
+        if not name.startswith("torch.") or name in sys.modules:
+            return None
+        part = ".".join(name.split(".")[:2])
+        remaining = signal.getitimer(signal.ITIMER_REAL)[0]  # pytest-timeout's alarm, when a test is running
+        extend = part not in self.allowed and remaining > 0
+        if extend:  # the alarm, and the worker's own last resort after it
+            self.allowed.add(part)
+            signal.setitimer(signal.ITIMER_REAL, remaining + IMPORT_ALLOWANCE)
+            arm(remaining + IMPORT_ALLOWANCE, self.dump)
+        send(self.results, "module", name, extend)
         return None
 
 
@@ -141,7 +152,7 @@ def serve(session: pytest.Session, commands: int, results: int, dump: Any) -> No
         # would hang. One thread never starts one; the kata's tensors are small.
         torch.set_num_threads(1)
         faulthandler.enable(file=dump)  # a crash's stack goes to the parent, not into the learner's terminal
-        sys.meta_path.insert(0, ImportsAlong(results))
+        sys.meta_path.insert(0, ImportsAlong(results, dump))
         sys.addaudithook(debugging(results))
         with contextlib.suppress(EOFError):
             while True:
@@ -382,7 +393,10 @@ class Isolation:
                     self.worker = None
                 return
             if kind == "module":
-                import_alongside(body[0])
+                name, extended = body
+                if extended and deadline is not None:
+                    deadline += IMPORT_ALLOWANCE
+                import_alongside(name)
             elif kind == "debugging":
                 deadline = None
             elif kind == "start":

@@ -198,15 +198,24 @@ def status_of(exercise: Exercise, kata: Kata, call: pytest.CallInfo, timeout: fl
     if call.excinfo is None:
         return "solved", ""
     error, tb = call.excinfo.value, call.excinfo.tb
-    innermost_file, innermost_line = frames(tb)[-1]
-    if (
-        isinstance(error, NotImplementedError)
-        and innermost_file == str(exercise.path(kata.package))
-        and linecache.getline(innermost_file, innermost_line).strip() == STUB_RAISE
-    ):
+    stub = stub_that_raised(error, tb, kata.package)
+    if stub == exercise:
         return "todo", f"not started: {exercise.location(kata.package)}"
+    if stub is not None:  # the exercise calls another one that is still a stub
+        cause = f"calls your `{stub.name}`, still a stub: {stub.location(kata.package)}"
+        return "error", kata.progress.blamed_on_dependency(exercise, cause)
     status, cause = classified(error, tb, call.when, exercise.location(kata.package), timeout)
     return status, kata.progress.blamed_on_dependency(exercise, cause)
+
+
+def stub_that_raised(error: BaseException, tb, package: str) -> Exercise | None:
+    """The exercise whose own stub line raised this NotImplementedError, if one did."""
+    if not isinstance(error, NotImplementedError):
+        return None
+    path, line = frames(tb)[-1]
+    if linecache.getline(path, line).strip() != STUB_RAISE:
+        return None
+    return next((exercise for exercise in EXERCISES if exercise.defines(package, path, line)), None)
 
 
 def classified(error: BaseException, tb, when: str, location: str, timeout: float) -> tuple[str, str]:
