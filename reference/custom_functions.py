@@ -58,7 +58,9 @@ from torch.autograd.function import FunctionCtx
 class Cube(torch.autograd.Function):
     """y = x³, with the backward written by hand: ∂L/∂x = ∂L/∂y · 3x².
 
-    Used as Cube.apply(x). x: a float tensor of any shape.
+    Used as Cube.apply(x). x: a float tensor of any shape, which forward leaves unchanged.
+    forward keeps the tensors backward needs with ctx.save_for_backward, never as ctx attributes (ctx.x = x);
+    backward computes the gradient itself from grad_output and ctx.saved_tensors, without calling autograd.
     Returns: a tensor of x's shape and dtype; backward fills x.grad with grad_output · 3x².
 
     Example: x = torch.tensor(2.0, requires_grad=True); Cube.apply(x).backward() -> x.grad is tensor(12.)
@@ -80,8 +82,11 @@ class Cube(torch.autograd.Function):
 class Multiply(torch.autograd.Function):
     """z = x · y elementwise, with one gradient per input: ∂L/∂x = ∂L/∂z · y and ∂L/∂y = ∂L/∂z · x.
 
-    Used as Multiply.apply(x, y). x, y: float tensors of the same shape and dtype.
-    Returns: a tensor of that shape and dtype; backward fills x.grad and y.grad.
+    Used as Multiply.apply(x, y). x, y: float tensors of the same shape and dtype, which forward leaves
+    unchanged; one or both require grad. forward keeps both with ctx.save_for_backward, never as ctx
+    attributes; backward computes the gradients itself, without calling autograd.
+    Returns: a tensor of that shape and dtype; backward fills the .grad of each input that requires grad
+      (for one that does not, ctx.needs_input_grad is False and backward may return None in its place).
 
     Example: x, y = tensor(2.), tensor(5.), both requiring grad; Multiply.apply(x, y).backward()
       -> x.grad is tensor(5.), y.grad is tensor(2.)
@@ -103,7 +108,9 @@ class Multiply(torch.autograd.Function):
 class ClippedReLU(torch.autograd.Function):
     """y = x clamped to [0, 1], with slope 1 strictly inside (0 < x < 1) and 0 elsewhere, at the kinks too.
 
-    Used as ClippedReLU.apply(x). x: a float tensor of any shape.
+    Used as ClippedReLU.apply(x). x: a float tensor of any shape, which forward leaves unchanged.
+    forward keeps the tensors backward needs with ctx.save_for_backward, never as ctx attributes;
+    backward computes the gradient itself, without calling autograd.
     Returns: a tensor of x's shape and dtype; backward fills x.grad with grad_output where 0 < x < 1, else 0.
 
     Example: ClippedReLU.apply(torch.tensor([-1.0, 0.5, 2.0])) -> tensor([0.0000, 0.5000, 1.0000])
@@ -127,7 +134,8 @@ class StraightThroughRound(torch.autograd.Function):
 
     round's true gradient is 0 almost everywhere, which would stop all learning upstream of it (as in
     quantised networks); the straight-through estimator passes grad_output through unchanged instead.
-    Used as StraightThroughRound.apply(x). x: a float tensor of any shape.
+    Used as StraightThroughRound.apply(x). x: a float tensor of any shape, which forward leaves unchanged.
+    backward needs nothing from forward, so keep no tensor on ctx; it calls no autograd.
     Returns: torch.round(x) (halves go to the nearest even integer), of x's shape and dtype;
       backward fills x.grad with grad_output itself.
 
@@ -148,9 +156,12 @@ class StraightThroughRound(torch.autograd.Function):
 class ClipGradient(torch.autograd.Function):
     """The identity on the way forward; on the way back, the gradient clamped to [-bound, bound].
 
-    Used as ClipGradient.apply(x, bound). x: a float tensor of any shape; bound: a positive Python float.
-    Returns: a tensor equal to x; backward fills x.grad with grad_output clamped to [-bound, bound].
-      bound is not a tensor, so it gets no gradient: backward returns None in its place.
+    Used as ClipGradient.apply(x, bound). x: a float tensor of any shape, which forward leaves unchanged;
+    bound: a positive Python float, kept as ctx.bound (save_for_backward takes only tensors; keep no tensor
+    on ctx). backward computes the gradient itself, without calling autograd.
+    Returns: a new tensor equal to x (x.clone(); x itself would share its memory with the caller's x);
+      backward fills x.grad with grad_output clamped to [-bound, bound]. bound is not a tensor, so it gets
+      no gradient: backward returns None in its place.
 
     Example: x = torch.zeros(2, requires_grad=True); ClipGradient.apply(x, 1.0).backward(torch.tensor([-3.0, 0.5]))
       -> x.grad is tensor([-1.0000,  0.5000])

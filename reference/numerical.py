@@ -54,8 +54,10 @@ import torch
 def central_difference(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, h: float) -> torch.Tensor:
     """The central finite difference (f(x + h) − f(x − h)) / (2h), an estimate of f'(x) with error about h².
 
+    From values of f alone, without autograd, and in x's dtype: f's rounding in that dtype is what the step
+    has to live with (computed in float64 and cast back, a float32 estimate would hide it).
     f: an elementwise function of a tensor, such as torch.sin.
-    x: a float tensor of points; h: the step, a positive Python float.
+    x: a float tensor of points, which does not require grad; h: the step, a positive Python float.
     Returns: a tensor of x's shape and dtype, the estimate at each point.
 
     Example: central_difference(lambda t: t ** 3, torch.tensor([1.0, 2.0]), 0.1) -> tensor([ 3.0100, 12.0100])
@@ -66,10 +68,11 @@ def central_difference(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
 def numerical_gradient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, h: float) -> torch.Tensor:
     """The gradient of a scalar function of a vector by central differences, one coordinate at a time.
 
-    Entry i is (f(x + h·eᵢ) − f(x − h·eᵢ)) / (2h), with eᵢ the i-th unit vector: 2n calls of f for n
-    coordinates, where autograd needs one backward pass.
+    Entry i is (f(x + h·eᵢ) − f(x − h·eᵢ)) / (2h), with eᵢ the i-th unit vector: 2n values of f for n
+    coordinates, where autograd needs one backward pass. From values of f alone, without autograd.
     f: a function from a 1-D tensor to a 0-dim tensor, such as lambda t: (t ** 2).sum().
-    x: a 1-D float tensor, left unchanged; h: the step, a positive Python float.
+    x: a 1-D float tensor, which does not require grad; it is left unchanged, so step copies of it
+      (x + h·eᵢ), not x itself; h: the step, a positive Python float.
     Returns: a tensor of x's shape and dtype.
 
     Example: numerical_gradient(lambda t: t[0] * t[1], torch.tensor([2.0, 3.0]), 0.1) -> tensor([3.0000, 2.0000])
@@ -81,10 +84,13 @@ def numerical_gradient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
 def relative_error(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, h: float) -> torch.Tensor:
     """How far the central difference of f is from autograd's derivative, relative to autograd's.
 
-    |num − auto| / max(|auto|, tiny) at each point, where num is central_difference(f, x, h), auto is f'(x)
-    by autograd, and tiny = torch.finfo(x.dtype).tiny keeps 0 / 0 (where both are 0) at 0 instead of NaN.
-    f: an elementwise function of a tensor; x: a float tensor of points; h: a positive Python float.
-    Returns: a tensor of x's shape and dtype, not attached to the graph.
+    |num − auto| / max(|auto|, tiny) at each point, where num is the central difference of f at x with step
+    h (your central_difference(f, x, h)), auto is f'(x) by autograd (any mode), and
+    tiny = torch.finfo(x.dtype).tiny keeps 0 / 0 (where both are 0) at 0 instead of NaN, and changes no
+    other |auto|, however small (adding 1e-8 would).
+    f: an elementwise function of a tensor; x: a float tensor of points, which does not require grad and
+    is left unchanged; h: a positive Python float.
+    Returns: a tensor of x's shape and dtype, not attached to the graph (requires_grad False).
 
     Example: relative_error(lambda t: t ** 3, torch.tensor([1.0, 0.5]), 0.1) -> tensor([0.0033, 0.0133])
     """
@@ -95,13 +101,15 @@ def relative_error(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, h
 
 
 def step_size(dtype: torch.dtype) -> float:
-    """The step h that makes the central difference most accurate in a floating-point dtype: eps ** (1/3).
+    """The rule-of-thumb best step h for the central difference in a floating-point dtype: eps ** (1/3).
 
     The estimate's error is about h² (the formula's) plus eps / h (rounding, eps being the dtype's machine
-    epsilon, torch.finfo(dtype).eps); the sum is smallest near h = eps ** (1/3). float64 allows h ≈ 6e-6,
-    float32 only h ≈ 5e-3: gradcheck's default step, 1e-6, is far too small for float32.
-    dtype: a floating-point torch dtype.
-    Returns: a Python float.
+    epsilon, torch.finfo(dtype).eps); the sum is smallest for h of the order of eps ** (1/3), the rule of
+    thumb asked for here (h² + eps / h exactly is smallest at (eps / 2) ** (1/3), but f sets the constants).
+    float64 allows h ≈ 6e-6, float32 only h ≈ 5e-3: gradcheck's default step, 1e-6, is far too small for
+    float32.
+    dtype: any floating-point torch dtype (float16, bfloat16 and others too, not only these two).
+    Returns: a Python float, eps ** (1/3) to float32's precision or better.
 
     Example: step_size(torch.float32) -> 0.00492156660115185
     """
@@ -109,12 +117,16 @@ def step_size(dtype: torch.dtype) -> float:
 
 
 def gradcheck_passes(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> bool:
-    """Whether torch.autograd.gradcheck, with its default settings, accepts autograd's gradient of f at x.
+    """Whether torch.autograd.gradcheck accepts autograd's gradient of f at x: its verdict as a bool, not an error.
 
-    gradcheck compares autograd's Jacobian with central differences of step 1e-6: it passes in float64
-    and fails in float32, where that step drowns in rounding, and fails at kinks or for a wrong backward.
-    f: a function of a tensor, returning a tensor; x: a float tensor of points, which does not require grad.
-    Returns: a Python bool, True where gradcheck passes; never raises for a failed check.
+    Its checking settings (eps, atol, rtol, fast_mode...) stay at their defaults. gradcheck compares
+    autograd's Jacobian with central differences of step 1e-6: for a smooth f it passes in float64 and fails
+    in float32 (but at lucky points such as x = 0), where that step drowns in rounding; it fails at a kink
+    whose differences disagree with autograd's slope (relu at 0), and for a wrong backward.
+    f: a function of a tensor, returning a tensor; x: a float tensor of points, which does not require grad
+    and is left unchanged (gradcheck needs a copy that does).
+    Returns: a Python bool, True where gradcheck passes and False where it fails: a failed check returns
+      False (raise_exception=False, or the GradcheckError caught), it does not raise.
 
     Example: gradcheck_passes(torch.sin, torch.tensor([0.5, 1.0], dtype=torch.float64)) -> True
     """

@@ -11,6 +11,7 @@ from tests.kata.checks import (
     expect_like,
     expect_made_by_autograd,
     fail,
+    optimizer_steps,
     points,
     random_tensor,
     rejects,
@@ -44,6 +45,30 @@ def closed_form_descent(x0: float, lr: float, tol: float, max_steps: int) -> tup
     return 3 + (1 - 2 * lr) ** k * (x0 - 3), k
 
 
+def steps_taken(x0: float, lr: float, tol: float, max_steps: int, *, clear=True, flat=None) -> int:
+    """The steps a learner-style descent takes, in Python floats: with `clear` False each slope adds into the last
+    (x.grad never cleared); `flat(x, slope)` decides when to stop, |slope| < tol unless given."""
+    x, slope = x0, 0.0
+    for steps in range(max_steps + 1):
+        slope = 2 * (x - 3) + (0.0 if clear else slope)
+        if (flat(x, slope) if flat else abs(slope) < tol) or steps == max_steps:
+            return steps
+        x -= lr * slope
+    return max_steps
+
+
+def step_count_mistakes(x0: float, lr: float, tol: float, max_steps: int, k: int) -> dict[int, str]:
+    """{wrong step count: its likely cause}, for the mistakes that count differently from k here."""
+    mistakes = {
+        k + 1: "one more than the steps taken: count the steps x moved, not the checks of the slope",
+        steps_taken(x0, lr, tol, max_steps, clear=False): "x.grad never cleared: backward() adds each slope "
+        "into the last; clear it (x.grad = None) before each backward()",
+        steps_taken(x0, lr, tol, max_steps, flat=lambda x, slope: abs(x - 3) < tol): "stopped once x was within "
+        "tol of 3: stop when the slope is flat, |f'(x)| < tol",
+    }
+    return {steps: why for steps, why in reversed(mistakes.items()) if steps != k}
+
+
 def minimize_cases() -> list[tuple]:
     """Argument tuples, the defaults (tol 1e-4, 200 steps) where there are two. Each step count stays 17 % or
     more away from the threshold, far beyond float32's rounding, so the count is exact. Few steps in all:
@@ -71,10 +96,13 @@ def test_minimize(solution):
         if not isinstance(steps, int) or isinstance(steps, bool):
             fail(f"{solution.call}: steps is {type(steps).__name__} {short_repr(steps)}, expected a Python int")
         if steps != k:
+            cause = step_count_mistakes(x0, lr, tol, max_steps, k).get(
+                steps,
+                "check |f'(x)| < tol before each step, count only the steps taken, and clear x.grad between them",
+            )
             fail(
                 f"{solution.call}: took {steps} step{'' if steps == 1 else 's'}, expected {k} "
-                "(x_k − 3 = (1 − 2·lr)^k (x₀ − 3)): check "
-                "|f'(x)| < tol before each step, count only the steps taken, and clear x.grad between them"
+                f"(x_k − 3 = (1 − 2·lr)^k (x₀ − 3)): {cause}"
             )
         expect_like(x, scalar(x_k), f"{solution.call}[0]")
         expect_made_by_autograd(solution, got, (scalar(x_k), k))
@@ -102,8 +130,15 @@ def test_mse_gradients(solution):
             likely={
                 "the gradient of the summed squared error, not of its mean": (d_dw.sum(), d_db.sum()),
                 "(∂L/∂b, ∂L/∂w): the order is (∂L/∂w, ∂L/∂b)": (d_db.mean(), d_dw.mean()),
+                "the gradient of mean(w·x + b − y), not of its square: square the residuals": (
+                    x.mean(),
+                    torch.ones((), dtype=x.dtype),
+                ),
             },
         )
+
+
+BY_HAND = "this exercise is the update by hand that step() makes: p -= lr * p.grad under torch.no_grad()"
 
 
 @pytest.mark.exercise("gradients_at_work.sgd_step")
@@ -114,7 +149,7 @@ def test_sgd_step(solution):
         params = [value.clone().requires_grad_() for value in values]
         for param, grad in zip(params, grads):
             param.grad = None if grad is None else grad.clone()
-        solution(list(params), lr)
+        returned = solution(list(params), lr)
         for index, (param, old, grad) in enumerate(zip(params, values, grads)):
             where = f"sgd_step(params, lr={lr}), then params[{index}]"
             if not (param.is_leaf and param.requires_grad):
@@ -132,6 +167,15 @@ def test_sgd_step(solution):
             )
             if (param.grad is None) != (grad is None) or (grad is not None and not torch.equal(param.grad, grad)):
                 fail(f"{where}.grad changed: step() leaves .grad as it was; clearing it is zero_grad()'s job")
+        optimizer_steps(None, BY_HAND).expect(solution)
+        if returned is not None:
+            fail(
+                f"{solution.call}: returned {short_repr(returned)}, expected None: sgd_step changes the "
+                "parameters in place and returns nothing"
+            )
+    returned = solution([], 0.1)  # no parameters: nothing to do
+    if returned is not None:
+        fail(f"{solution.call}: returned {short_repr(returned)}, expected None")
 
 
 def mse_quadratic(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -177,6 +221,7 @@ def test_fit_line(solution):
             solution,
             (x, y, lr, steps),
             sgd_closed_form(x, y, lr, steps),
+            mechanics=[optimizer_steps(steps, "this exercise is about torch.optim.SGD: its step() makes every update")],
             rtol=1e-4,
             atol=1e-5,
             likely={
@@ -221,6 +266,14 @@ def descend_by(**changes):
     return lambda *args: descend(*args, **changes)
 
 
+def minimize_by_hand(x0, lr, tol=1e-4, max_steps=200):
+    """f'(x) = 2(x − 3) written out: the right steps, but no autograd."""
+    x, steps = torch.tensor(x0), 0
+    while steps < max_steps and abs(2 * (x - 3)) >= tol:
+        x, steps = x - lr * 2 * (x - 3), steps + 1
+    return x, steps
+
+
 def step_against_slope(finish):
     """A learner-style descent_step: x − lr·f'(x) as `finish(x, lr)` makes it."""
 
@@ -257,6 +310,26 @@ def sgd_step_by(update, clear=False):
     return solve
 
 
+def mse_gradients_by_hand(w, b, x, y):
+    residual = w * x + b - y
+    return torch.mean(2 * residual * x), torch.mean(2 * residual)
+
+
+def sgd_step_by_torch_optim(params, lr):
+    """The step left to torch.optim: right, but the lesson is the update it makes."""
+    params = list(params)
+    if params:  # torch.optim refuses an empty list
+        torch.optim.SGD(params, lr=lr).step()
+
+
+def returning_params(sgd_step):
+    def solve(params, lr):
+        sgd_step(params, lr)
+        return params
+
+    return solve
+
+
 def rebinding_sgd_step(params, lr):
     for p in params:
         if p.grad is not None:
@@ -280,8 +353,7 @@ def add_gradient(p, lr):
 
 
 class PlainSGD:
-    """torch.optim.SGD's zero_grad() and step(), for near misses that should not pay torch.optim's first use
-    (it imports torch._dynamo: a second or more) in every run, the learner's included."""
+    """torch.optim.SGD's zero_grad() and step() written by hand: the update fit_line leaves to the optimizer."""
 
     def __init__(self, params: list[torch.Tensor], lr: float) -> None:
         self.params, self.lr = params, lr
@@ -295,14 +367,18 @@ class PlainSGD:
 
 
 def fit_line_by(
-    order=("zero_grad", "loss", "backward", "step"), reduce=torch.mean, finish=lambda w, b: (w.detach(), b.detach())
+    order=("zero_grad", "loss", "backward", "step"),
+    reduce=torch.mean,
+    finish=lambda w, b: (w.detach(), b.detach()),
+    optimizer=torch.optim.SGD,
 ):
-    """A learner-style fit_line whose loop body runs `order`; "zero_grad" may be missing or misplaced."""
+    """A learner-style fit_line whose loop body runs `order` ("zero_grad" may be missing or misplaced) with
+    `optimizer`: torch.optim.SGD, or PlainSGD for an update by hand."""
 
     def solve(x, y, lr, steps):
         w = torch.zeros((), dtype=x.dtype, requires_grad=True)
         b = torch.zeros((), dtype=x.dtype, requires_grad=True)
-        optimizer = PlainSGD([w, b], lr)
+        sgd = optimizer([w, b], lr=lr)
         for _ in range(steps):
             for action in order:
                 if action == "loss":
@@ -310,7 +386,7 @@ def fit_line_by(
                 elif action == "backward":
                     loss.backward()
                 else:
-                    getattr(optimizer, action)()
+                    getattr(sgd, action)()
         return finish(w, b)
 
     return solve
@@ -332,9 +408,18 @@ descent_step_near_misses = rejects(
 )
 minimize_near_misses = rejects(
     test_minimize,
-    NearMiss("no-clearing", descend_by(clear=False), "took 1 step, expected 7"),
-    NearMiss("counts-checks", descend_by(finish=lambda x, steps: (x.detach(), steps + 1)), "expected 7"),
-    NearMiss("stops-near-3", descend_by(flat=lambda x, grad, tol: abs(x - 3) < tol), "took 9 steps, expected 10"),
+    NearMiss("no-clearing", descend_by(clear=False), "took 1 step, expected 7 .*x.grad never cleared"),
+    NearMiss(
+        "counts-checks",
+        descend_by(finish=lambda x, steps: (x.detach(), steps + 1)),
+        "took 8 steps, expected 7 .*count the steps x moved",
+    ),
+    NearMiss(
+        "stops-near-3",
+        descend_by(flat=lambda x, grad, tol: abs(x - 3) < tol),
+        "took 9 steps, expected 10 .*stopped once x was within tol of 3",
+    ),
+    NearMiss("by-hand", minimize_by_hand, "autograd never ran"),
     NearMiss("attached", descend_by(finish=lambda x, steps: (x, steps)), "attached to the graph"),
     NearMiss("float-x", descend_by(finish=lambda x, steps: (x.item(), steps)), "got float"),
     NearMiss("tensor-steps", descend_by(finish=lambda x, steps: (x.detach(), torch.tensor(steps))), "Python int"),
@@ -343,7 +428,8 @@ mse_gradients_near_misses = rejects(
     test_mse_gradients,
     NearMiss("sum-not-mean", mse_gradients_of(lambda r: (r**2).sum()), "summed squared error"),
     NearMiss("swapped", mse_gradients_of(mean_square, lambda w, b: (b.grad, w.grad)), "the order is"),
-    NearMiss("no-square", mse_gradients_of(torch.mean), "expected"),
+    NearMiss("no-square", mse_gradients_of(torch.mean), "not of its square"),
+    NearMiss("by-hand", mse_gradients_by_hand, "autograd never ran"),
     NearMiss("only-w", mse_gradients_of(mean_square, lambda w, b: w.grad), "expected a tuple"),
     NearMiss("float32-always", lambda w, b, x, y: mse_gradients_of(mean_square)(w, b, x.float(), y.float()), "dtype"),
 )
@@ -354,6 +440,8 @@ sgd_step_near_misses = rejects(
     NearMiss("clears-grad", sgd_step_by(subtract_gradient, clear=True), "grad changed"),
     NearMiss("ascent", sgd_step_by(add_gradient), "up the gradient"),
     NearMiss("no-none-check", sgd_step_by(lambda p, lr: p.sub_(lr * p.grad)), "NoneType"),
+    NearMiss("torch-optim-sgd", sgd_step_by_torch_optim, r"a torch.optim optimizer did the step \(SGD.step\(\)\)"),
+    NearMiss("returns-params", returning_params(sgd_step_by(subtract_gradient)), "returns nothing"),
 )
 fit_line_near_misses = rejects(
     test_fit_line,
@@ -362,4 +450,9 @@ fit_line_near_misses = rejects(
     NearMiss("sum-loss", fit_line_by(reduce=torch.sum), "summed squared error"),
     NearMiss("least-squares", least_squares, "least-squares line"),
     NearMiss("attached", fit_line_by(finish=lambda w, b: (w, b)), "attached to the graph"),
+    NearMiss(
+        "update-by-hand",
+        fit_line_by(optimizer=PlainSGD),
+        "0 optimizer steps ran, not 1; this exercise is about torch.optim.SGD",
+    ),
 )

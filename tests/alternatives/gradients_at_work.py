@@ -108,7 +108,7 @@ def minimize__func_grad_float64_inside(
     return x.to(torch.float32), steps
 
 
-# ---------------------------------------------------------------- mse_gradients: (mean(2r·x), mean(2r)), r = w·x + b − y
+# -------------------------------------------------------- mse_gradients: (mean(2r·x), mean(2r)), r = w·x + b − y
 def mse_gradients__func_grad_argnums(
     w: float, b: float, x: torch.Tensor, y: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -171,13 +171,6 @@ def sgd_step__data_sub(params: list[torch.Tensor], lr: float) -> None:
         p.data.sub_(lr * p.grad.data)
 
 
-def sgd_step__torch_optim_sgd(params: list[torch.Tensor], lr: float) -> None:
-    # "what optimizer.step() does": let the optimizer itself do it (no momentum, no weight decay)
-    params = list(params)
-    if params:  # torch.optim raises on an empty parameter list
-        torch.optim.SGD(params, lr=lr).step()
-
-
 def sgd_step__no_grad_copy(params: list[torch.Tensor], lr: float) -> None:
     for p in params:
         if p.grad is not None:
@@ -185,7 +178,7 @@ def sgd_step__no_grad_copy(params: list[torch.Tensor], lr: float) -> None:
                 p.copy_(p - lr * p.grad)
 
 
-# ---------------------------------------------------------------- fit_line: torch.optim.SGD (named), zero_grad / loss / backward / step
+# ------------------------------------------- fit_line: torch.optim.SGD (named), zero_grad / loss / backward / step
 def fit_line__param_vector(
     x: torch.Tensor, y: torch.Tensor, lr: float, steps: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -250,7 +243,6 @@ ALTERNATIVES = {
     "sgd_step": [
         ("no-grad-add-alpha", sgd_step__no_grad_add_alpha),
         ("data-sub", sgd_step__data_sub),
-        ("torch-optim-sgd", sgd_step__torch_optim_sgd),
         ("no-grad-copy", sgd_step__no_grad_copy),
     ],
     "fit_line": [

@@ -36,7 +36,7 @@ def central_difference__half_over_h(
     return (f(xs + h) - f(xs - h)).detach() * (0.5 / h)
 
 
-# ---------------------------------------------------------------- numerical_gradient: one coordinate at a time, 2n calls
+# -------------------------------------------------------- numerical_gradient: one coordinate at a time, 2n calls
 def numerical_gradient__eye_rows(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, h: float) -> torch.Tensor:
     xs = x.detach()
     steps = torch.eye(xs.shape[0], dtype=xs.dtype) * h  # row i is h·eᵢ
@@ -89,6 +89,14 @@ def relative_error__autograd_grad_clamp(
     return ((num - auto).abs() / auto.abs().clamp(min=tiny)).detach()
 
 
+def relative_error__plus_tiny(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, h: float) -> torch.Tensor:
+    # |auto| + tiny rather than max(|auto|, tiny): tiny changes no |auto| it is added to but 0
+    num = _central(f, x, h)
+    t = x.detach().clone().requires_grad_()
+    f(t).sum().backward()
+    return ((num - t.grad).abs() / (t.grad.abs() + torch.finfo(x.dtype).tiny)).detach()
+
+
 def relative_error__forward_jvp_maximum(
     f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, h: float
 ) -> torch.Tensor:
@@ -123,6 +131,11 @@ def step_size__tensor_pow(dtype: torch.dtype) -> float:
     return float(eps ** (1 / 3))
 
 
+def step_size__float32_tensor_pow(dtype: torch.dtype) -> float:
+    # computed in float32 (eps as a float32 tensor): right to float32's precision, as the docstring asks
+    return (torch.tensor(torch.finfo(dtype).eps, dtype=torch.float32) ** (1 / 3)).item()
+
+
 def step_size__cbrt(dtype: torch.dtype) -> float:
     # the correctly rounded cube root. NOTE: eps ** (1/3) uses 1/3 rounded to a double, so this can
     # differ from it in the last bit or two (float32: 0.004921566601151848 vs 0.00492156660115185):
@@ -130,7 +143,7 @@ def step_size__cbrt(dtype: torch.dtype) -> float:
     return float(np.cbrt(torch.finfo(dtype).eps))
 
 
-# ---------------------------------------------------------------- gradcheck_passes: default gradcheck, bool, no raise on failure
+# ------------------------------------------------ gradcheck_passes: default gradcheck, bool, no raise on failure
 def gradcheck_passes__raise_exception_false(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> bool:
     # every numerical setting at its default; only the reporting switched from raising to returning False
     t = x.detach().clone().requires_grad_()
@@ -172,11 +185,13 @@ ALTERNATIVES = {
         ("autograd-grad-clamp", relative_error__autograd_grad_clamp),
         ("forward-jvp-maximum", relative_error__forward_jvp_maximum),
         ("forward-dual-where", relative_error__forward_dual_where),
+        ("plus-tiny", relative_error__plus_tiny),
     ],
     "step_size": [
         ("math-pow", step_size__math_pow),
         ("float64-tensor-pow", step_size__tensor_pow),
         ("cbrt", step_size__cbrt),
+        ("float32-tensor-pow", step_size__float32_tensor_pow),
     ],
     "gradcheck_passes": [
         ("raise-exception-false", gradcheck_passes__raise_exception_false),
