@@ -14,12 +14,13 @@ from tests.kata.checks import (
     derivative_by_autograd,
     expect_call,
     fail,
+    has_nonzero,
     points,
     rejects,
     same_values,
     scalar,
 )
-from tests.kata.solution import short_repr
+from tests.kata.solution import PROBE_SCALE, short_repr
 
 FLOAT64 = (
     "a Python float makes a float32 tensor (torch.tensor(x)); float64 comes from .double() or "
@@ -50,6 +51,24 @@ def expect_same_again(solution, args) -> None:
             f"{solution.call}: called twice, it returned {short_repr(first)}, then {short_repr(again)}: a leaf "
             "kept between calls adds each backward() into its .grad; make the leaf afresh in each call"
         )
+
+
+def expect_each_by_autograd(solution, got, expected, names: tuple[str | None, ...]) -> None:
+    """The provenance probe part by part: each named non-zero part of a tuple result must change with autograd's
+    gradients (checks.py's probe passes a tuple when any one part changes). A part named None is not probed."""
+    try:
+        again = solution.again_probing()
+    except (Exception, pytest.fail.Exception):  # it could not run with other gradients: they made it
+        return
+    if not isinstance(again, (tuple, list)) or len(again) != len(expected):
+        return
+    for name, got_item, again_item, expected_item in zip(names, got, again, expected):
+        if name and has_nonzero(expected_item) and same_values(got_item, again_item):
+            fail(
+                f"{solution.call}: the values are right, but autograd did not make {name}: it stays the same when "
+                f"autograd's gradients are scaled by {PROBE_SCALE}; return what autograd computed for it, not a "
+                "value computed beside it"
+            )
 
 
 def beside_backward(closed_form: Callable) -> Callable:

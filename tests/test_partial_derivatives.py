@@ -3,27 +3,8 @@
 import pytest
 import torch
 
-from tests.kata.checks import NearMiss, expect_call, fail, has_nonzero, point_pairs, rejects, same_values, scalar
-from tests.kata.solution import PROBE_SCALE
-from tests.test_derivatives import FLOAT64, beside_backward, expect_same_again, naming
-
-
-def expect_each_by_autograd(solution, got, expected, names: tuple[str, ...]) -> None:
-    """The provenance probe item by item: every non-zero part of a tuple result must change with autograd's
-    gradients (checks.py's probe passes a tuple when any one part changes)."""
-    try:
-        again = solution.again_probing()
-    except (Exception, pytest.fail.Exception):  # it could not run with other gradients: they made it
-        return
-    if not isinstance(again, (tuple, list)) or len(again) != len(expected):
-        return
-    for name, got_item, again_item, expected_item in zip(names, got, again, expected):
-        if has_nonzero(expected_item) and same_values(got_item, again_item):
-            fail(
-                f"{solution.call}: the values are right, but autograd did not make {name}: it stays the same when "
-                f"autograd's gradients are scaled by {PROBE_SCALE}; return the .grad autograd filled in for it, "
-                "not a formula"
-            )
+from tests.kata.checks import NearMiss, expect_call, point_pairs, rejects, scalar
+from tests.test_derivatives import FLOAT64, beside_backward, expect_each_by_autograd, expect_same_again, naming
 
 
 def as_tensors(value):
