@@ -56,7 +56,8 @@ def square_at(x: torch.Tensor) -> torch.Tensor:
     """dy/dx of y = x² at every point of x, with one backward pass: the sum trick.
 
     One y.sum().backward() gives every point's slope at once; y.backward(torch.ones_like(y)), or one
-    torch.autograd.grad of y.sum(), is the same single pass. A pass per point, or forward mode, misses the lesson.
+    torch.autograd.grad (or torch.func.grad) of y.sum(), is the same single pass. A pass per point (a loop, vmap,
+    a Jacobian's diagonal) or forward mode misses the lesson.
     x: a 1-D float tensor of points; it does not require grad, and it must come back unchanged (work on a copy).
     Returns: 2x at each point, a tensor of x's shape and dtype, not attached to the graph (requires_grad False).
 

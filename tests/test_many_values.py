@@ -2,10 +2,12 @@
 
 import pytest
 import torch
+from torch.overrides import TorchFunctionMode
 
 from tests.kata.checks import (
     NearMiss,
     expect_call,
+    fail,
     passes,
     random_tensor,
     rejects,
@@ -40,16 +42,53 @@ def grids() -> list[torch.Tensor]:
     ]
 
 
+FUNCTORCH = getattr(torch._C, "_functorch", None)  # torch's own (private) module behind torch.func
+
+
+def is_batched(tensor) -> bool:
+    check = getattr(FUNCTORCH, "is_batchedtensor", None)
+    return bool(check and isinstance(tensor, torch.Tensor) and check(tensor))
+
+
+def under_vmap() -> bool:
+    stack = getattr(FUNCTORCH, "get_interpreter_stack", lambda: None)() or []
+    return any(getattr(interpreter.key(), "name", "") == "Vmap" for interpreter in stack)
+
+
+class BatchedSeeds(TorchFunctionMode):
+    """Notes a reverse pass run on a batch of seeds or points, one per point: under vmap (torch.func.jacrev,
+    vmap(grad(f))) or with is_grads_batched=True (torch.autograd.functional.jacobian(vectorize=True)). That is a
+    pass per point, vectorized, not the sum trick. (The kata's recorder could note it: AutogradCall has no field
+    for it.) Where torch's private functorch helpers are missing, only is_grads_batched tells."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batched = False
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func is torch.autograd.grad:
+            seeds = kwargs.get("grad_outputs", args[2] if len(args) > 2 else None)
+            seeds = [seeds] if seeds is None or isinstance(seeds, torch.Tensor) else list(seeds)
+            self.batched |= bool(kwargs.get("is_grads_batched")) or under_vmap() or any(map(is_batched, seeds))
+        return func(*args, **kwargs)
+
+
 @pytest.mark.exercise("many_values.square_at")
 def test_square_at(solution):
     for x in grids():
-        with naming(FLOAT32):
+        with naming(FLOAT32), BatchedSeeds() as watch:
             expect_call(
                 solution,
                 (x,),
                 2 * x,
                 mechanics=(passes(1, SUM_TRICK),),
                 likely={MEAN: 2 * x / len(x), "y = x² itself, not its slope: return x.grad": x**2},
+            )
+        if watch.batched:
+            fail(
+                f"{solution.call}: the value is right, but it came from a pass per point, vectorized (vmap, jacrev, "
+                f"jacobian(vectorize=True)); {SUM_TRICK}"
             )
 
 
@@ -83,6 +122,7 @@ def test_mean_square_gradient(solution):
                 solution,
                 (x,),
                 2 * x / n,
+                atol=1e-7,  # slopes shrink with n: at n = 1000 a fixed 1e-5 is 0.05% of the largest
                 likely={
                     "2x, the gradient of the sum of squares, not of their mean": 2 * x,
                     "divided by n - 1, not n: the mean divides by the number of points": 2 * x / (n - 1),
@@ -129,6 +169,11 @@ def slope_per_point(f):
     return solve
 
 
+def vmap_of_grad(f):
+    """Skips the sum trick: torch.func.grad at each point, vectorized by vmap: no scalar sum needed."""
+    return lambda x: torch.func.vmap(torch.func.grad(f))(x)
+
+
 def forward_mode(f):
     """Skips the sum trick: forward mode with tangent ones needs no scalar at all."""
 
@@ -147,6 +192,11 @@ def on_the_callers_x(f):
         return x.grad.clone()
 
     return solve
+
+
+def jacobian_diagonal(f):
+    """Skips the sum trick: the whole Jacobian by torch.func.jacrev (vmap over seeds, one a point), its diagonal."""
+    return lambda x: torch.func.jacrev(f)(x).diagonal().clone()
 
 
 def central_difference(f, x, h=1e-6):
@@ -169,6 +219,13 @@ square_at_near_misses = rejects(
     NearMiss("float32-always", lambda x: slope_by_autograd(square)(x.float()), "x.clone\\(\\) keeps x's dtype"),
     NearMiss("returns-y", slope_by_autograd(square, lambda x, y: y.detach()), "itself, not its slope"),
     NearMiss("pass-per-point", slope_per_point(square), "ran 10 backward.*the sum trick"),
+    NearMiss("jacrev-diagonal", jacobian_diagonal(square), "a pass per point, vectorized"),
+    NearMiss(
+        "jacobian-vectorized-diagonal",
+        lambda x: torch.autograd.functional.jacobian(square, x, vectorize=True).diagonal().clone(),
+        "a pass per point, vectorized",
+    ),
+    NearMiss("vmap-of-grad", vmap_of_grad(square), "a pass per point, vectorized"),
     NearMiss("forward-mode", forward_mode(square), "dual number; this exercise is about the sum trick"),
     NearMiss("closed-form-beside-backward", beside_backward(lambda x: 2 * x), "autograd did not make it"),
     NearMiss("callers-x", on_the_callers_x(square), "changed the caller's x: requires_grad False -> True"),

@@ -40,6 +40,11 @@ def square_at__autograd_grad_of_sum(x: torch.Tensor) -> torch.Tensor:
     return g
 
 
+def square_at__func_grad_of_sum(x: torch.Tensor) -> torch.Tensor:
+    # torch.func.grad of the sum: the same single pass, functional
+    return func_grad(lambda t: (t**2).sum())(x)
+
+
 # ---------------------------------------------------------------- relu_at: 0 where x <= 0, 1 where x > 0
 def relu_at__autograd_grad(x: torch.Tensor) -> torch.Tensor:
     t = x.detach().requires_grad_()
@@ -123,6 +128,7 @@ ALTERNATIVES = {
         ("backward-dot-ones", square_at__dot_ones_sum),
         ("backward-torch-sum-pow", square_at__pow_sum_method),
         ("autograd-grad-of-sum", square_at__autograd_grad_of_sum),
+        ("func-grad-of-sum", square_at__func_grad_of_sum),
     ],
     "relu_at": [
         ("autograd-grad", relu_at__autograd_grad),
