@@ -135,7 +135,7 @@ def test_gelu_at(solution):
                         erf_without_root_2_slope(x)
                     ),
                     "ReLU's slope, not GELU's": step(x),
-                    "GELU(x) itself, not its slope": F.gelu(x),
+                    "GELU(x) itself, not its slope": in_float64(F.gelu)(x),
                 },
             )
 
@@ -283,7 +283,7 @@ gelu_at_near_misses = rejects(
     NearMiss("relu", slope_by_autograd(torch.relu), "ReLU's slope, not GELU's"),
     NearMiss("gelu-itself", slope_by_autograd(F.gelu, lambda x, y: y.detach()), r"GELU\(x\) itself"),
     NearMiss("closed-form-beside-backward", beside_backward(gelu_slope), "autograd did not make it"),
-    NearMiss("float32-always", lambda x: slope_by_autograd(F.gelu)(x.float()), "keeps x's dtype"),
+    NearMiss("float32-always", lambda x: slope_by_autograd(F.gelu)(x).float(), "keeps x's dtype"),
 )
 
 
