@@ -51,8 +51,8 @@ import torch
 def tanh_at(x: torch.Tensor) -> torch.Tensor:
     """The derivative of tanh at every point of x, by autograd: tanh'(x) = 1 − tanh²(x).
 
-    x: a 1-D float tensor of points; it does not require grad.
-    Returns: a tensor of x's shape and dtype.
+    x: a 1-D float tensor of points; it does not require grad, and it must come back unchanged (work on a copy).
+    Returns: a tensor of x's shape and dtype, not attached to the graph (requires_grad False).
 
     Example: tanh_at(torch.tensor([0.0, 1.0])) -> tensor([1.0000, 0.4200])
     """
@@ -62,8 +62,12 @@ def tanh_at(x: torch.Tensor) -> torch.Tensor:
 def softplus_at(x: torch.Tensor) -> torch.Tensor:
     """The derivative of softplus(x) = log(1 + eˣ) at every point of x, by autograd: it is the sigmoid σ(x).
 
-    x: a 1-D float tensor of points; it does not require grad.
-    Returns: a tensor of x's shape and dtype, σ(x) = 1 / (1 + e⁻ˣ) at each point.
+    Differentiate a softplus that stays finite for large x, such as torch.nn.functional.softplus: log(1 + eˣ)
+    written out overflows (eˣ is inf in float32 past x ≈ 88, and its slope NaN).
+    x: a 1-D float tensor of points, as large as ±100; it does not require grad, and it must come back unchanged
+      (work on a copy).
+    Returns: σ(x) = 1 / (1 + e⁻ˣ) at each point, a tensor of x's shape and dtype, not attached to the graph
+      (requires_grad False).
 
     Example: softplus_at(torch.tensor([0.0, 2.0])) -> tensor([0.5000, 0.8808])
     """
@@ -75,9 +79,9 @@ def leaky_relu_at(x: torch.Tensor, negative_slope: float) -> torch.Tensor:
 
     leaky_relu(x) = x where x > 0, negative_slope · x elsewhere; its slope is 1 where x > 0 and
     negative_slope where x <= 0 (at exactly 0 autograd takes the left slope).
-    x: a 1-D float tensor of points; it does not require grad.
+    x: a 1-D float tensor of points; it does not require grad, and it must come back unchanged (work on a copy).
     negative_slope: the slope left of 0, a Python float.
-    Returns: a tensor of x's shape and dtype.
+    Returns: a tensor of x's shape and dtype, not attached to the graph (requires_grad False).
 
     Example: leaky_relu_at(torch.tensor([-1.0, 0.0, 2.0]), 0.1) -> tensor([0.1000, 0.1000, 1.0000])
     """
@@ -88,8 +92,8 @@ def gelu_at(x: torch.Tensor) -> torch.Tensor:
     """The derivative of the exact GELU(x) = x·Φ(x) at every point of x, by autograd: Φ(x) + x·φ(x).
 
     Φ is the standard normal CDF, φ its density. torch.nn.functional.gelu is exact unless approximate="tanh".
-    x: a 1-D float tensor of points; it does not require grad.
-    Returns: a tensor of x's shape and dtype.
+    x: a 1-D float tensor of points; it does not require grad, and it must come back unchanged (work on a copy).
+    Returns: a tensor of x's shape and dtype, not attached to the graph (requires_grad False).
 
     Example: gelu_at(torch.tensor([0.0, 1.0])) -> tensor([0.5000, 1.0833])
     """
@@ -99,8 +103,12 @@ def gelu_at(x: torch.Tensor) -> torch.Tensor:
 def sigmoid_closed_form(x: torch.Tensor) -> torch.Tensor:
     """The derivative of the sigmoid at every point of x, by hand, without autograd: σ'(x) = σ(x)·(1 − σ(x)).
 
-    x: a 1-D float tensor of points; it does not require grad.
-    Returns: a tensor of x's shape and dtype.
+    No backward(), torch.autograd.grad or torch.func: a formula of torch.sigmoid or torch.exp. Any closed form
+    of σ' will do (σ(x)·σ(−x), e⁻ˣ / (1 + e⁻ˣ)²...), to within 1e-5: where σ(x)·(1 − σ(x)) rounds to 0 in the
+    tails, 0 is right enough.
+    x: a 1-D float tensor of points, |x| ≤ 20; it does not require grad, and it must come back unchanged
+      (work on a copy, not x.sigmoid_()).
+    Returns: a tensor of x's shape and dtype, not attached to the graph (requires_grad False).
 
     Example: sigmoid_closed_form(torch.tensor([0.0, 2.0])) -> tensor([0.2500, 0.1050])
     """
@@ -116,9 +124,11 @@ def closed_form_gap(
 
     A right closed form gives zeros (up to rounding); a wrong one shows where and by how much it is off.
     f: an elementwise function of a tensor, such as torch.sigmoid.
-    derivative: a candidate for f' written by hand, an elementwise function of a tensor.
-    x: a 1-D float tensor of points; it does not require grad.
-    Returns: a tensor of x's shape and dtype, f'(x) − derivative(x) at each point.
+    derivative: a candidate for f' written by hand (it uses no autograd), an elementwise function of a tensor;
+      call it on x as given, on a detached copy, or inside torch.no_grad(), all alike.
+    x: a 1-D float tensor of points; it does not require grad, and it must come back unchanged (work on a copy).
+    Returns: f'(x) − derivative(x) at each point, signed, a tensor of x's shape and dtype, not attached to the
+      graph (requires_grad False): derivative evaluated on a copy that requires grad joins the graph.
 
     Example: closed_form_gap(torch.sigmoid, torch.sigmoid, torch.tensor([0.0])) -> tensor([-0.2500])
     """

@@ -54,7 +54,8 @@ def square(x: float) -> torch.Tensor:
     """dy/dx of y = x² at the point x, by autograd.
 
     x: the point, a Python float.
-    Returns: a 0-dim float32 tensor, dy/dx = 2x.
+    Returns: dy/dx = 2x, a 0-dim float32 tensor not attached to the graph (requires_grad False), the same
+      every time the function is called at x.
 
     Example: square(2.0) -> tensor(4.)
     """
@@ -65,7 +66,8 @@ def quadratic(x: float) -> torch.Tensor:
     """dy/dx of y = x² + 2x + 1 at the point x, by autograd.
 
     x: the point, a Python float.
-    Returns: a 0-dim float32 tensor, dy/dx = 2x + 2.
+    Returns: dy/dx = 2x + 2, a 0-dim float32 tensor not attached to the graph (requires_grad False), the
+      same every time the function is called at x.
 
     Example: quadratic(2.0) -> tensor(6.)
     """
@@ -76,7 +78,8 @@ def cubic(x: float) -> torch.Tensor:
     """dy/dx of y = 2x³ + x at the point x, by autograd.
 
     x: the point, a Python float.
-    Returns: a 0-dim float32 tensor, dy/dx = 6x² + 1.
+    Returns: dy/dx = 6x² + 1, a 0-dim float32 tensor not attached to the graph (requires_grad False), the
+      same every time the function is called at x.
 
     Example: cubic(1.0) -> tensor(7.)
     """

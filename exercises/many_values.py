@@ -53,10 +53,13 @@ import torch
 
 
 def square_at(x: torch.Tensor) -> torch.Tensor:
-    """dy/dx of y = x² at every point of x, with one backward() call (the sum trick).
+    """dy/dx of y = x² at every point of x, with one backward pass: the sum trick.
 
-    x: a 1-D float tensor of points; it does not require grad.
-    Returns: a tensor of x's shape and dtype, 2x at each point.
+    One y.sum().backward() gives every point's slope at once; y.backward(torch.ones_like(y)), or one
+    torch.autograd.grad (or torch.func.grad) of y.sum(), is the same single pass. A pass per point (a loop, vmap,
+    a Jacobian's diagonal) or forward mode misses the lesson.
+    x: a 1-D float tensor of points; it does not require grad, and it must come back unchanged (work on a copy).
+    Returns: 2x at each point, a tensor of x's shape and dtype, not attached to the graph (requires_grad False).
 
     Example: square_at(torch.tensor([-1.0, 0.0, 3.0])) -> tensor([-2., 0., 6.])
     """
@@ -64,10 +67,12 @@ def square_at(x: torch.Tensor) -> torch.Tensor:
 
 
 def relu_at(x: torch.Tensor) -> torch.Tensor:
-    """The derivative of ReLU at every point of x, by autograd: 0 where x <= 0, 1 where x > 0.
+    """The derivative of ReLU, torch.relu, at every point of x, by autograd: 0 where x <= 0, 1 where x > 0.
 
-    x: a 1-D float tensor of points; it does not require grad.
-    Returns: a tensor of x's shape and dtype.
+    At the kink x = 0 autograd gives torch.relu the slope 0; other spellings of max(x, 0) (x.clamp(min=0),
+    torch.maximum, (x + |x|) / 2) may give another slope there, so differentiate torch.relu itself.
+    x: a 1-D float tensor of points; it does not require grad, and it must come back unchanged (work on a copy).
+    Returns: a tensor of x's shape and dtype, not attached to the graph (requires_grad False).
 
     Example: relu_at(torch.tensor([-2.0, 0.0, 0.5])) -> tensor([0., 0., 1.])
     """
@@ -77,8 +82,8 @@ def relu_at(x: torch.Tensor) -> torch.Tensor:
 def mean_square_gradient(x: torch.Tensor) -> torch.Tensor:
     """The gradient of the mean of squares, m(x) = (x₁² + … + xₙ²) / n, by autograd: ∂m/∂xᵢ = 2xᵢ / n.
 
-    x: a 1-D float tensor of n points; it does not require grad.
-    Returns: a tensor of x's shape and dtype.
+    x: a 1-D float tensor of n points; it does not require grad, and it must come back unchanged (work on a copy).
+    Returns: a tensor of x's shape and dtype, not attached to the graph (requires_grad False).
 
     Example: mean_square_gradient(torch.tensor([1.0, -2.0])) -> tensor([ 1., -2.])
     """
@@ -86,11 +91,11 @@ def mean_square_gradient(x: torch.Tensor) -> torch.Tensor:
 
 
 def curve(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The three arrays the lab plots: the points, f at the points and f' at the points (by autograd).
+    """The three arrays the lab plots: the points, f at the points and f' at the points (f' by autograd).
 
     f: an elementwise function of a tensor, such as torch.relu or lambda t: t ** 2.
-    x: a 1-D float tensor of points; it does not require grad.
-    Returns: a tuple (x, f(x), f'(x)) of numpy arrays of x's shape and dtype.
+    x: a 1-D float tensor of points; it does not require grad, and it must come back unchanged (work on a copy).
+    Returns: a tuple (x, f(x), f'(x)) of numpy arrays of x's shape and dtype; the first may share memory with x.
 
     Example: curve(torch.relu, torch.tensor([-1.0, 2.0]))
       -> (array([-1., 2.], dtype=float32), array([0., 2.], dtype=float32), array([0., 1.], dtype=float32))

@@ -46,10 +46,11 @@ import torch
 
 
 def lab_partials(u: float, v: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Both partial derivatives of f(u, v) = uv + u² at (u, v), by autograd.
+    """Both partial derivatives of f(u, v) = uv + u² at (u, v), each by autograd.
 
     u, v: the point, Python floats.
-    Returns: a tuple (∂f/∂u, ∂f/∂v) of 0-dim float32 tensors, equal to (v + 2u, u).
+    Returns: a tuple (∂f/∂u, ∂f/∂v) = (v + 2u, u) of 0-dim float32 tensors not attached to the graph
+      (requires_grad False), the same every time the function is called at (u, v).
 
     Example: lab_partials(1.0, 2.0) -> (tensor(4.), tensor(1.))
     """
@@ -64,7 +65,8 @@ def practice_du(u: float, v: float) -> torch.Tensor:
     """∂f/∂u of f(u, v) = uv + (uv)² at (u, v), by autograd.
 
     u, v: the point, Python floats.
-    Returns: a 0-dim float32 tensor, ∂f/∂u = v + 2uv².
+    Returns: ∂f/∂u = v + 2uv², a 0-dim float32 tensor not attached to the graph (requires_grad False), the
+      same every time the function is called at (u, v).
 
     Example: practice_du(2.0, 1.0) -> tensor(5.)
     """
@@ -79,7 +81,8 @@ def practice_dv(u: float, v: float) -> torch.Tensor:
     """∂f/∂v of f(u, v) = uv + (uv)² at (u, v), by autograd.
 
     u, v: the point, Python floats.
-    Returns: a 0-dim float32 tensor, ∂f/∂v = u + 2u²v.
+    Returns: ∂f/∂v = u + 2u²v, a 0-dim float32 tensor not attached to the graph (requires_grad False), the
+      same every time the function is called at (u, v).
 
     Example: practice_dv(2.0, 1.0) -> tensor(10.)
     """

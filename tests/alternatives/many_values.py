@@ -10,7 +10,7 @@ from torch.func import grad as func_grad
 from torch.func import vjp, vmap
 
 
-# ---------------------------------------------------------------- square_at: 2x, ONE backward() call (named)
+# ---------------------------------------------------------------- square_at: 2x, one backward pass (named)
 def square_at__ones_gradient(x: torch.Tensor) -> torch.Tensor:
     # the sum trick spelled as backward(gradient=ones): the same vector-Jacobian product as y.sum().backward()
     t = x.detach().clone().requires_grad_()
@@ -31,6 +31,18 @@ def square_at__pow_sum_method(x: torch.Tensor) -> torch.Tensor:
     t = x.clone().detach().requires_grad_(True)
     torch.sum(t.pow(2)).backward()
     return t.grad.detach()
+
+
+def square_at__autograd_grad_of_sum(x: torch.Tensor) -> torch.Tensor:
+    # the single pass as torch.autograd.grad of the sum, which the docstring names beside y.sum().backward()
+    t = x.clone().requires_grad_()
+    (g,) = torch.autograd.grad((t**2).sum(), t)
+    return g
+
+
+def square_at__func_grad_of_sum(x: torch.Tensor) -> torch.Tensor:
+    # torch.func.grad of the sum: the same single pass, functional
+    return func_grad(lambda t: (t**2).sum())(x)
 
 
 # ---------------------------------------------------------------- relu_at: 0 where x <= 0, 1 where x > 0
@@ -115,6 +127,8 @@ ALTERNATIVES = {
         ("backward-ones-gradient", square_at__ones_gradient),
         ("backward-dot-ones", square_at__dot_ones_sum),
         ("backward-torch-sum-pow", square_at__pow_sum_method),
+        ("autograd-grad-of-sum", square_at__autograd_grad_of_sum),
+        ("func-grad-of-sum", square_at__func_grad_of_sum),
     ],
     "relu_at": [
         ("autograd-grad", relu_at__autograd_grad),
