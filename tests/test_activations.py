@@ -6,9 +6,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tests.kata.checks import NearMiss, cube, expect_call, random_tensor, rejects, slope_by_autograd, step
-from tests.test_derivatives import beside_backward, naming
-from tests.test_many_values import FLOAT32
+from tests.kata.checks import (
+    FLOAT32,
+    NearMiss,
+    beside_backward,
+    cube,
+    expect_call,
+    naming,
+    random_tensor,
+    rejects,
+    slope_by_autograd,
+    step,
+)
 
 MEAN = "divided by n: the gradient of y.mean(); the sum trick sums"
 

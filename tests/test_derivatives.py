@@ -1,86 +1,22 @@
-"""Module 1, derivatives: each at the lab's point, others and seeded-random ones, and the near misses it rejects.
+"""Module 1, derivatives: each at the lab's point, others and seeded-random ones, and the near misses it rejects."""
 
-The helpers above the tests serve the other modules' tests too (shared checks that tests/kata/checks.py lacks).
-"""
-
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import torch
 
 from tests.kata.checks import (
+    FLOAT64,
     NearMiss,
+    beside_backward,
     derivative_by_autograd,
     expect_call,
-    fail,
-    has_nonzero,
+    expect_same_again,
+    naming,
     points,
     rejects,
-    same_values,
     scalar,
 )
-from tests.kata.solution import PROBE_SCALE, short_repr
-
-FLOAT64 = (
-    "a Python float makes a float32 tensor (torch.tensor(x)); float64 comes from .double() or "
-    "dtype=torch.float64, or from torch.func.jvp/jacfwd on a 0-dim tensor times a Python float (2.0 * x), "
-    "which .float() undoes"
-)
-
-
-@contextlib.contextmanager
-def naming(causes: dict[str, str]) -> Iterator[None]:
-    """Failures whose message contains a key end with its cause: for what `likely` cannot name (dtype, NaN)."""
-    try:
-        yield
-    except pytest.fail.Exception as failure:
-        message = str(failure.msg)
-        cause = next((cause for words, cause in causes.items() if words in message), None)
-        if cause is None:
-            raise
-        raise pytest.fail.Exception(f"{message}: {cause}", pytrace=False) from None
-
-
-def expect_same_again(solution, args) -> None:
-    """The same call twice gives the same result: a leaf kept between calls adds every backward() into its .grad."""
-    first = solution(*args)
-    again = solution(*args)
-    if not same_values(first, again):
-        fail(
-            f"{solution.call}: called twice, it returned {short_repr(first)}, then {short_repr(again)}: a leaf "
-            "kept between calls adds each backward() into its .grad; make the leaf afresh in each call"
-        )
-
-
-def expect_each_by_autograd(solution, got, expected, names: tuple[str | None, ...]) -> None:
-    """The provenance probe part by part: each named non-zero part of a tuple result must change with autograd's
-    gradients (checks.py's probe passes a tuple when any one part changes). A part named None is not probed."""
-    try:
-        again = solution.again_probing()
-    except (Exception, pytest.fail.Exception):  # it could not run with other gradients: they made it
-        return
-    if not isinstance(again, (tuple, list)) or len(again) != len(expected):
-        return
-    for name, got_item, again_item, expected_item in zip(names, got, again, expected):
-        if name and has_nonzero(expected_item) and same_values(got_item, again_item):
-            fail(
-                f"{solution.call}: the values are right, but autograd did not make {name}: it stays the same when "
-                f"autograd's gradients are scaled by {PROBE_SCALE}; return what autograd computed for it, not a "
-                "value computed beside it"
-            )
-
-
-def beside_backward(closed_form: Callable) -> Callable:
-    """A lesson-skipping solution: the answer typed in as a formula, beside a backward() that has nothing to do
-    with it. The provenance probe turns it away: scaling autograd's gradients leaves it as it is."""
-
-    def solve(*args):
-        dummy = torch.tensor(1.0, requires_grad=True)
-        (dummy * 3).backward()
-        return closed_form(*args)
-
-    return solve
 
 
 def expect_derivative(solution, slope, y, wrong: dict[str, Callable], *fixed: float, lab: float, seed: int) -> None:

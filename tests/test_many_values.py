@@ -2,12 +2,13 @@
 
 import pytest
 import torch
-from torch.overrides import TorchFunctionMode
 
 from tests.kata.checks import (
+    FLOAT32,
     NearMiss,
+    beside_backward,
     expect_call,
-    fail,
+    naming,
     passes,
     random_tensor,
     rejects,
@@ -15,17 +16,11 @@ from tests.kata.checks import (
     square,
     step,
 )
-from tests.test_derivatives import beside_backward, naming
 
 SUM_TRICK = (
     "this exercise is about the sum trick: one y.sum().backward() gives every point's slope at once "
     "(not a pass per point, not forward mode)"
 )
-FLOAT32 = {
-    "expected dtype torch.float64, got torch.float32": (
-        "the float64 points came back float32: x.clone() keeps x's dtype, torch.tensor(x.tolist()) or .float() does not"
-    )
-}
 MEAN = "divided by n: the gradient of y.mean(); the sum trick sums"
 
 
@@ -42,53 +37,16 @@ def grids() -> list[torch.Tensor]:
     ]
 
 
-FUNCTORCH = getattr(torch._C, "_functorch", None)  # torch's own (private) module behind torch.func
-
-
-def is_batched(tensor) -> bool:
-    check = getattr(FUNCTORCH, "is_batchedtensor", None)
-    return bool(check and isinstance(tensor, torch.Tensor) and check(tensor))
-
-
-def under_vmap() -> bool:
-    stack = getattr(FUNCTORCH, "get_interpreter_stack", lambda: None)() or []
-    return any(getattr(interpreter.key(), "name", "") == "Vmap" for interpreter in stack)
-
-
-class BatchedSeeds(TorchFunctionMode):
-    """Notes a reverse pass run on a batch of seeds or points, one per point: under vmap (torch.func.jacrev,
-    vmap(grad(f))) or with is_grads_batched=True (torch.autograd.functional.jacobian(vectorize=True)). That is a
-    pass per point, vectorized, not the sum trick. (The kata's recorder could note it: AutogradCall has no field
-    for it.) Where torch's private functorch helpers are missing, only is_grads_batched tells."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.batched = False
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        if func is torch.autograd.grad:
-            seeds = kwargs.get("grad_outputs", args[2] if len(args) > 2 else None)
-            seeds = [seeds] if seeds is None or isinstance(seeds, torch.Tensor) else list(seeds)
-            self.batched |= bool(kwargs.get("is_grads_batched")) or under_vmap() or any(map(is_batched, seeds))
-        return func(*args, **kwargs)
-
-
 @pytest.mark.exercise("many_values.square_at")
 def test_square_at(solution):
     for x in grids():
-        with naming(FLOAT32), BatchedSeeds() as watch:
+        with naming(FLOAT32):
             expect_call(
                 solution,
                 (x,),
                 2 * x,
                 mechanics=(passes(1, SUM_TRICK),),
                 likely={MEAN: 2 * x / len(x), "y = x² itself, not its slope: return x.grad": x**2},
-            )
-        if watch.batched:
-            fail(
-                f"{solution.call}: the value is right, but it came from a pass per point, vectorized (vmap, jacrev, "
-                f"jacobian(vectorize=True)); {SUM_TRICK}"
             )
 
 

@@ -3,8 +3,18 @@
 import pytest
 import torch
 
-from tests.kata.checks import NearMiss, expect_call, point_pairs, rejects, scalar
-from tests.test_derivatives import FLOAT64, beside_backward, expect_each_by_autograd, expect_same_again, naming
+from tests.kata.checks import (
+    FLOAT64,
+    NearMiss,
+    beside_backward,
+    expect_call,
+    expect_each_by_autograd,
+    expect_same_again,
+    naming,
+    point_pairs,
+    rejects,
+    scalar,
+)
 
 
 def as_tensors(value):

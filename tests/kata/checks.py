@@ -1,7 +1,8 @@
 """Checks that fail with one line naming the input, what was expected, what came back, and the likely cause."""
 
+import contextlib
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,17 @@ from tests.kata.solution import PROBE_SCALE, AutogradCall, Solution, short_repr
 
 RTOL = 1e-5
 ATOL = 1e-5
+# Causes for `naming`: a dtype that went wrong in a way `likely` cannot name.
+FLOAT64 = (
+    "a Python float makes a float32 tensor (torch.tensor(x)); float64 comes from .double() or "
+    "dtype=torch.float64, or from torch.func.jvp/jacfwd on a 0-dim tensor times a Python float (2.0 * x), "
+    "which .float() undoes"
+)
+FLOAT32 = {
+    "expected dtype torch.float64, got torch.float32": (
+        "the float64 points came back float32: x.clone() keeps x's dtype, torch.tensor(x.tolist()) or .float() does not"
+    )
+}
 
 
 def fail(message: str) -> None:
@@ -263,12 +275,14 @@ def passes(count: int, task: str, apis: tuple[str, ...] = ("backward", "autograd
     """Exactly `count` reverse-mode passes of the given kinds, and no other differentiating call.
 
     The default counts backward() and torch.autograd.grad alike: one pass of either is the sum trick. An exercise
-    about what backward() does to .grad counts only ("backward",).
+    about what backward() does to .grad counts only ("backward",). A vectorized pass (vmap) is one per seed: refused.
     """
 
     def problem(calls: list[AutogradCall]) -> str | None:
         ran = [call.api for call in differentiating(calls)]
         counted = sum(api in apis for api in ran)
+        if any(call.batched for call in calls):
+            return f"it ran a pass per point, vectorized (torch.func.vmap, jacrev, jacobian(vectorize=True)); {task}"
         if counted == count and len(ran) == count:
             return None
         kinds = " or ".join("backward()" if api == "backward" else f"torch.{api}" for api in apis)
@@ -400,3 +414,57 @@ def cube(t: torch.Tensor) -> torch.Tensor:
 def step(t: torch.Tensor) -> torch.Tensor:
     """ReLU's derivative, 0 at 0 as autograd has it."""
     return (t > 0).to(t.dtype)
+
+
+@contextlib.contextmanager
+def naming(causes: dict[str, str]) -> Iterator[None]:
+    """Failures whose message contains a key end with its cause: for what `likely` cannot name (dtype, NaN)."""
+    try:
+        yield
+    except pytest.fail.Exception as failure:
+        message = str(failure.msg)
+        cause = next((cause for words, cause in causes.items() if words in message), None)
+        if cause is None:
+            raise
+        raise pytest.fail.Exception(f"{message}: {cause}", pytrace=False) from None
+
+
+def expect_same_again(solution, args) -> None:
+    """The same call twice gives the same result: a leaf kept between calls adds every backward() into its .grad."""
+    first = solution(*args)
+    again = solution(*args)
+    if not same_values(first, again):
+        fail(
+            f"{solution.call}: called twice, it returned {short_repr(first)}, then {short_repr(again)}: a leaf "
+            "kept between calls adds each backward() into its .grad; make the leaf afresh in each call"
+        )
+
+
+def expect_each_by_autograd(solution, got, expected, names: tuple[str | None, ...]) -> None:
+    """The provenance probe part by part: each named non-zero part of a tuple result must change with autograd's
+    gradients (checks.py's probe passes a tuple when any one part changes). A part named None is not probed."""
+    try:
+        again = solution.again_probing()
+    except (Exception, pytest.fail.Exception):  # it could not run with other gradients: they made it
+        return
+    if not isinstance(again, (tuple, list)) or len(again) != len(expected):
+        return
+    for name, got_item, again_item, expected_item in zip(names, got, again, expected):
+        if name and has_nonzero(expected_item) and same_values(got_item, again_item):
+            fail(
+                f"{solution.call}: the values are right, but autograd did not make {name}: it stays the same when "
+                f"autograd's gradients are scaled by {PROBE_SCALE}; return what autograd computed for it, not a "
+                "value computed beside it"
+            )
+
+
+def beside_backward(closed_form: Callable) -> Callable:
+    """A lesson-skipping solution: the answer typed in as a formula, beside a backward() that has nothing to do
+    with it. The provenance probe turns it away: scaling autograd's gradients leaves it as it is."""
+
+    def solve(*args):
+        dummy = torch.tensor(1.0, requires_grad=True)
+        (dummy * 3).backward()
+        return closed_form(*args)
+
+    return solve

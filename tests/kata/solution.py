@@ -309,6 +309,7 @@ class AutogradCall:
     retain_graph: bool = False
     seeded: bool = False  # an explicit gradient=, grad_outputs= or tangent rather than implicit ones
     level: int | None = None  # a dual number's forward-AD level
+    batched: bool = False  # one pass for a batch of seeds at once (vmap, jacrev, is_grads_batched): a pass per seed
     detail: str = ""  # the optimizer's class, for optimizer.step
 
 
@@ -331,6 +332,20 @@ def seed_roots(roots: Any, seeds: Any) -> tuple[list[Any], list[Any]]:
     )
 
 
+FUNCTORCH = torch._C._functorch  # the C side of torch.func, the only way to see inside its wrapped tensors
+
+
+def batched(*values: Any) -> bool:
+    """Whether any of these tensors (or lists of them) is batched by torch.func.vmap, under whatever wrappers."""
+    for value in values:
+        for tensor in [value] if isinstance(value, torch.Tensor) else list(value or ()):
+            while isinstance(tensor, torch.Tensor) and FUNCTORCH.is_functorch_wrapped_tensor(tensor):
+                if FUNCTORCH.is_batchedtensor(tensor):
+                    return True
+                tensor = FUNCTORCH.get_unwrapped(tensor)
+    return False
+
+
 def bound(func: Callable[..., Any], args: tuple, kwargs: dict) -> inspect.BoundArguments:
     arguments = inspect.signature(func).bind(*args, **kwargs)
     arguments.apply_defaults()
@@ -341,8 +356,9 @@ def tensor_backward(recorder: "AutogradRecorder", args: tuple, kwargs: dict) -> 
     call = bound(torch.Tensor.backward, args, kwargs).arguments
     create = bool(call["create_graph"])
     seeded = call["gradient"] is not None
+    many = batched(call["self"], call["gradient"])
     recorder.note(
-        AutogradCall("backward", "reverse", create, bool(call["retain_graph"] or create), seeded=seeded),
+        AutogradCall("backward", "reverse", create, bool(call["retain_graph"] or create), seeded=seeded, batched=many),
     )
     if recorder.probing:
         (root,), (seed,) = seed_roots(call["self"], call["gradient"])
@@ -367,7 +383,9 @@ def autograd_grad(recorder: "AutogradRecorder", args: tuple, kwargs: dict) -> tu
     create = bool(call["create_graph"])
     seeds = call["grad_outputs"]
     seeded = seeds is not None and any(seed is not None for seed in as_list(seeds))
-    recorder.note(AutogradCall("autograd.grad", "reverse", create, bool(call["retain_graph"] or create), seeded=seeded))
+    many = bool(call["is_grads_batched"]) or batched(call["outputs"], seeds)
+    retain = bool(call["retain_graph"] or create)
+    recorder.note(AutogradCall("autograd.grad", "reverse", create, retain, seeded=seeded, batched=many))
     if recorder.probing:
         call["outputs"], call["grad_outputs"] = seed_roots(call["outputs"], seeds)
     return (), call
