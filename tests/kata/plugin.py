@@ -358,9 +358,10 @@ def write_progress(terminalreporter, kata: Kata, history: History | None, newly_
         for line in kata.progress.module_lines():
             terminalreporter.write_line(line)
     for exercise in newly_solved:
-        where = exercise.location("reference")
+        # A course may leave reference/ out of the learners' copies.
+        compare = f" Compare with the instructor's solution in {exercise.location('reference')}."
         terminalreporter.write_line(
-            f"Solved {exercise.id}! Compare with the instructor's solution in {where}.", green=True
+            f"Solved {exercise.id}!{compare if exercise.path('reference').exists() else ''}", green=True
         )
 
 

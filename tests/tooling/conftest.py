@@ -14,7 +14,7 @@ import pytest
 
 from tests.kata.course import BY_ID, ROOT
 
-COPIED = ("exercises", "reference", "tests", "conftest.py", "pyproject.toml")
+COPIED = ("exercises", "reference", "tests", "conftest.py", "pyproject.toml", "README.md", ".github")
 
 
 class KataCopy:
