@@ -216,4 +216,45 @@ COURSE: dict[str, dict[str, str | dict]] = {
             "come between backward and step."
         ),
     },
+    "autograd_graph": {
+        "graph_nodes": (
+            "A recursive visit(node): append type(node).__name__, then for each (child, _) in node.next_functions "
+            "visit child, unless it is None or already in a `seen` set of nodes. Start with visit(y.grad_fn)."
+        ),
+        "fills_grad": (
+            "Walk the graph as in graph_nodes and collect node.variable from the nodes that have one (the "
+            "AccumulateGrad nodes). Then any(t is v for v in collected) per tensor: `in` would compare values."
+        ),
+        "version_bumps": "t = x.clone(); before = t._version; f(t); the answer is t._version - before.",
+        "saved_by": (
+            "For each question a new graph: leaf = x.clone().requires_grad_(), t = leaf.clone(), out = op(t). "
+            "Then t.add_(1) (or out.add_(1)), and try out.sum().backward(); a RuntimeError means it was saved."
+        ),
+        "second_pass": (
+            "t = x.clone().requires_grad_(), y = f(t).sum(), y.backward(retain_graph=retain_graph); then the "
+            "second y.backward() inside try/except RuntimeError. Return t.grad and whether it raised."
+        ),
+    },
+    "broadcasting": {
+        "broadcast_grads": (
+            "Make the leaves from a and b themselves (a.clone().requires_grad_()), not from expanded copies; "
+            "backward() on (weights * (a * b)).sum(). Autograd sums each gradient back to its leaf's shape."
+        ),
+        "unbroadcast": (
+            "lead = grad.dim() - len(shape): sum dims 0 … lead - 1 away, then sum (keepdim=True) the dims i "
+            "where shape[i] == 1. Mind that x.sum(dim=()) sums everything: skip a sum with no dims."
+        ),
+        "gather_grad": (
+            "torch.zeros_like(x).scatter_add(1, index, weights): each weight goes back to the entry it was "
+            "gathered from, and scatter_add adds where an index repeats (scatter would overwrite)."
+        ),
+        "cumsum_grad": (
+            "Sum the weights from each place to the end: weights.flip(dim).cumsum(dim).flip(dim). "
+            "Check with weights [1, 2, 3]: x₀ feeds all three outputs, x₂ only the last."
+        ),
+        "matmul_grads": (
+            "g @ b.mT for ∂L/∂A, a.mT @ g for ∂L/∂B (.mT transposes the last two dims). With a batch of A, "
+            "a.mT @ g has a batch dim too: sum it away with .sum(dim=0), as B is shared by the whole batch."
+        ),
+    },
 }
