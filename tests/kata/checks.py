@@ -1,6 +1,7 @@
 """Checks that fail with one line naming the input, what was expected, what came back, and the likely cause."""
 
 import contextlib
+import math
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -152,6 +153,28 @@ def expect_like(
         problem = value_problem(as_tensor(got), expected_tensor, rtol, atol, mistakes)
     if problem:
         fail(f"{where}: {problem}")
+
+
+def expect_value(
+    got: Any, expected: Any, where: str, *, rel: float = 1e-9, likely: dict[str, Any] | None = None
+) -> None:
+    """Fail unless a plain result (a bool, int, float, str, or a list or tuple of them) is `expected`: the same
+    type (a bool is no int, an int no float) and value, floats to `rel`; `likely` names known wrong results."""
+
+    def same(a: Any, b: Any) -> bool:
+        if type(a) is not type(b):
+            return False
+        if isinstance(a, (list, tuple)):
+            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return math.isclose(a, b, rel_tol=rel, abs_tol=rel) if isinstance(a, float) else a == b
+
+    if same(got, expected):
+        return
+    if type(got) is not type(expected):
+        fail(f"{where}: got {type(got).__name__} {short_repr(got)}, expected a {type(expected).__name__}")
+    shown_expected, shown_got = distinct_reprs(expected, got)
+    cause = next((why for why, wrong in (likely or {}).items() if same(got, wrong)), None)
+    fail(f"{where}: expected {shown_expected}, got {shown_got}" + (f": {cause}" if cause else ""))
 
 
 def expect_call(

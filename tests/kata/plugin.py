@@ -2,7 +2,6 @@
 
 import functools
 import json
-import linecache
 import os
 import sys
 import threading
@@ -22,11 +21,13 @@ from tests.kata.solution import (
     Solution,
     SolutionImported,
     SolutionsRefused,
+    StubRaised,
     TimedOut,
     frames,
     learner_line,
     load,
     safe_str,
+    stub_raised,
 )
 
 EXERCISE = pytest.StashKey[Exercise]()
@@ -34,7 +35,6 @@ KATA = pytest.StashKey["Kata"]()
 ONE_LINE_CAUSE = pytest.StashKey[str]()
 HISTORY_KEY = "autograd-kata/history"
 LESSONS_KEY = "autograd-kata/lessons"
-STUB_RAISE = "raise NotImplementedError"
 SELF_CHECK = ROOT / "tests" / "self_check"
 TOOLING = ROOT / "tests" / "tooling"
 
@@ -210,11 +210,11 @@ def status_of(exercise: Exercise, kata: Kata, call: pytest.CallInfo, timeout: fl
 
 def stub_that_raised(error: BaseException, tb, package: str) -> Exercise | None:
     """The exercise whose own stub line raised this NotImplementedError, if one did."""
-    if not isinstance(error, NotImplementedError):
+    if isinstance(error, StubRaised):
+        error, tb = error.error, error.error.__traceback__
+    if not isinstance(error, NotImplementedError) or not stub_raised(error):
         return None
     path, line = frames(tb)[-1]
-    if linecache.getline(path, line).strip() != STUB_RAISE:
-        return None
     return next((exercise for exercise in EXERCISES if exercise.defines(package, path, line)), None)
 
 

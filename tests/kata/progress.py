@@ -60,7 +60,8 @@ class Progress:
         ]
         if not unsolved:
             return cause
-        return f"uses your {', '.join(unsolved)}, which is not solved yet: solve that first ({cause})"
+        which = "which is not solved yet: solve that" if len(unsolved) == 1 else "which are not solved yet: solve those"
+        return f"uses your {', '.join(unsolved)}, {which} first ({cause})"
 
     def next_up(self) -> Result | None:
         return next((result for result in self.ran() if result.status != "solved"), None)

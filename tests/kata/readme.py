@@ -21,8 +21,7 @@ END = "<!-- end of course table -->"
 
 def course_table() -> str:
     rows = [
-        f"| `{module}` | {lesson(module, 'exercises').splitlines()[0].partition(': ')[2]} | "
-        f"{', '.join(exercises)} |"
+        f"| `{module}` | {lesson(module, 'exercises').splitlines()[0].partition(': ')[2]} | {', '.join(exercises)} |"
         for module, exercises in COURSE.items()
     ]
     return "\n".join(
