@@ -92,8 +92,13 @@ TORCH_OPS: dict[str, Callable[..., torch.Tensor]] = {
 }
 
 
+WALKS: dict[int, list] = {}  # the deep chain's walk, kept as the chain is, for the life of the process
+
+
 def walk(root) -> list:
     """The tests' own topological order: depth-first, iterative, children first."""
+    if id(root) in WALKS:
+        return list(WALKS[id(root)])
     order, visited, stack = [], set(), [(root, False)]
     while stack:
         node, done = stack.pop()
@@ -218,6 +223,7 @@ def deep_chain() -> tuple[Node, str]:
         product = Node(node.data * w.data, (node, w), "*", name=f"m{index}")
         node = Node(math.tanh(product.data), (product,), "tanh", name=f"t{index}")
     node.name = "out"
+    WALKS[id(node)] = walk(node)
     return node, f"a chain of {CHAIN} nodes, m1 = x * w, t1 = m1.tanh(), m2 = t1 * w, … from x = 0.5, w = 1.0"
 
 
