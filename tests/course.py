@@ -257,4 +257,41 @@ COURSE: dict[str, dict[str, str | dict]] = {
             "a.mT @ g has a batch dim too: sum it away with .sum(dim=0), as B is shared by the whole batch."
         ),
     },
+    "autograd_engine": {
+        "Value": (
+            "Each operation returns a new node, Value(result, (self, other), op), and changes nothing in self. Wrap a "
+            "number first: other = other if isinstance(other, Value) else Value(other). math.tanh for tanh; relu is "
+            "self.data if self.data > 0 else 0.0; ** passes n on as the exponent."
+        ),
+        "local_grads": (
+            "Branch on node.op and read the children's data. For '*' each operand's derivative is the other one's "
+            "data; tanh' is 1 - node.data ** 2, as node.data already is tanh(a); relu' is 1.0 only where a.data > 0; "
+            "'**' gives n * a.data ** (n - 1) with n = node.exponent; a leaf gives ()."
+        ),
+        "topological_order": (
+            "Depth-first with a stack of (node, children_done) pairs, starting from [(root, False)]. Pop one: if "
+            "children_done, append the node to the order; else, if it is not visited yet, mark it, push "
+            "(node, True), then (child, False) for each child. A node is appended only after all its children."
+        ),
+        "backward": {
+            "hint": (
+                "order = topological_order(root); set every node's grad to 0.0, then root.grad = 1.0; for node in "
+                "reversed(order): for child, local in zip(node.children, local_grads(node)): "
+                "child.grad += local * node.grad."
+            ),
+            "uses": ["autograd_engine.local_grads", "autograd_engine.topological_order"],
+        },
+        "gradients": {
+            "hint": (
+                "leaves = [Value(x) for x in xs]; out = f(*leaves); backward(out); then return [leaf.grad for leaf "
+                "in leaves]. f runs once, on your Values: the engine does the rest."
+            ),
+            "uses": [
+                "autograd_engine.Value",
+                "autograd_engine.local_grads",
+                "autograd_engine.topological_order",
+                "autograd_engine.backward",
+            ],
+        },
+    },
 }
