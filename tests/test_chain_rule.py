@@ -3,8 +3,9 @@
 The first section holds checks that the chain_rule, gradient_mechanics, higher_order and jacobians tests share
 (candidates for tests/kata/checks.py): expect_answer (expect_call with tolerances that follow the dtype, and causes
 for wrong shapes and for float64 answers right only to float32 precision), torch_calls_seen (the torch calls a
-solution's own code makes: which functions, in which grad mode, with a batch of seeds or not) and
-expect_parts_by_autograd (each part of a tuple answer made by autograd, not multiplied together by hand).
+solution's own code makes: which functions, in which grad mode, with a batch of seeds or not),
+expect_parts_by_autograd (each part of a tuple answer made by autograd, not multiplied together by hand) and
+expect_differentiated (an n-th derivative differentiated n times in a row, in either mode, by the probe).
 """
 
 import contextlib
@@ -218,6 +219,41 @@ def expect_parts_by_autograd(solution: Solution, got: Any, names: Sequence[str],
         )
 
 
+def expect_differentiated(solution: Solution, got: Any, order: int, task: str) -> None:
+    """After a right value: autograd differentiated `order` times in a row, each derivative built from the last.
+
+    The call runs again with every seed autograd gets scaled by PROBE_SCALE: each differentiation seeds its own
+    pass, so a k-th derivative scales by PROBE_SCALE ** k, in reverse mode (create_graph=True) and forward mode
+    (nested jvp, jacfwd) alike. A finite difference of first derivatives scales by PROBE_SCALE once.
+    (tests/kata/checks.py's higher_order() reads forward-mode nesting off dual-number levels, which nested
+    torch.func.jvp and jacfwd(jacfwd(f)) do not show: it turns those honest solutions away.)
+    """
+    if not isinstance(got, torch.Tensor):
+        return
+    try:
+        again = solution.again_probing()
+    except LookupError:
+        return
+    except (Exception, pytest.fail.Exception):  # it could not even run with other gradients: they made it
+        return
+    if not isinstance(again, torch.Tensor) or again.shape != got.shape:
+        return
+    got, again = got.detach().double(), again.detach().double()
+    nonzero = got.abs() > 1e-6 * max(1.0, got.abs().max().item())
+    if not nonzero.any():
+        return
+    scale = PROBE_SCALE**order
+    if torch.allclose(again[nonzero], scale * got[nonzero], rtol=1e-3, atol=0.0):
+        return
+    ratio = (again[nonzero] / got[nonzero]).median().item()
+    fail(
+        f"{solution.call}: the value is right, but no derivative was differentiated again: scaling autograd's "
+        f"gradients by {PROBE_SCALE} scaled it by {ratio:.3g}, not {scale:g} as {order} differentiations in a "
+        "row would; without create_graph=True a gradient is a constant to autograd (a difference of gradients "
+        f"is a finite difference, not a derivative); {task}"
+    )
+
+
 # ---- The exercises ----------------------------------------------------------------------------------------------
 
 
@@ -382,7 +418,7 @@ def test_chain_parts(solution):
                 (outer, inner, x),
                 (dy_du, du_dx, dy_du * du_dx),
                 ("dy/du", "du/dx", "dy/dx"),
-                probe_parts=index == 0,
+                probe_parts=outer is torch.sin and index == 0,  # once a test, as the probe runs the call again
             )
 
 
