@@ -41,7 +41,8 @@ Traps the tests catch
 - Zeroing between passes that should add up; backward() twice on one graph without retain_graph=True.
 - grads_per_step: never zeroing (w may come with a stale .grad), zeroing after backward() instead of before,
   keeping w.grad without .clone(), or differentiating a copy of w.
-- backward_twice: 2 * x.grad after one pass, or torch.autograd.grad, which writes no .grad: x.grad shows it.
+- backward_twice: 2 * x.grad after one pass, or torch.autograd.grad, which writes no .grad: the tests count
+  the backward() passes.
 - no_grad_square: (x ** 2).detach() has already recorded a graph; torch.set_grad_enabled(False) left off changes
   global state; x.requires_grad_(False) changes x.
 - detached_product_grad: x * x gives 2x; detaching both factors leaves nothing to differentiate.

@@ -139,7 +139,7 @@ def jacobian_matrix__forward_dual_columns(f: Callable[[torch.Tensor], torch.Tens
     return torch.stack(cols, dim=1)
 
 
-# ---------------------------------------------------------------- per_sample_gradients: 2(w·xᵢ − yᵢ)xᵢ per row, no loop over samples
+# ---------------------------------------------------------------- per_sample_gradients: 2(w·xᵢ − yᵢ)xᵢ, no loop
 def per_sample_gradients__replicated_weights_autograd_grad(
     w: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor
 ) -> torch.Tensor:
@@ -180,6 +180,19 @@ def per_sample_gradients__vmap_jacrev(w: torch.Tensor, inputs: torch.Tensor, tar
     return vmap(torch.func.jacrev(loss), in_dims=(None, 0, 0))(w.detach(), inputs, targets)
 
 
+def per_sample_gradients__vmap_jacfwd(w: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    # forward mode: d jvps per sample, all of them batched by vmap; no Python loop over the samples
+    def loss(weights: torch.Tensor, xi: torch.Tensor, yi: torch.Tensor) -> torch.Tensor:
+        return (torch.dot(weights, xi) - yi) ** 2
+
+    return vmap(torch.func.jacfwd(loss), in_dims=(None, 0, 0))(w.detach(), inputs, targets)
+
+
+def elementwise_jacobian__vmap_func_grad(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    # f'(xᵢ) for every point in one batched backward pass, then the diagonal matrix
+    return torch.diag(vmap(func_grad(f))(x.detach()))
+
+
 ALTERNATIVES = {
     "gradient": [
         ("func-grad", gradient__func_grad),
@@ -197,6 +210,7 @@ ALTERNATIVES = {
         ("autograd-grad-diag", elementwise_jacobian__autograd_grad_diag),
         ("func-vjp-diag-embed", elementwise_jacobian__vjp_diag_embed),
         ("sum-backward-fill-diagonal", elementwise_jacobian__sum_backward_fill_diagonal),
+        ("vmap-func-grad-diag", elementwise_jacobian__vmap_func_grad),
     ],
     "jacobian_matrix": [
         ("functional-jacobian-forward-mode", jacobian_matrix__functional_forward_mode),
@@ -210,5 +224,6 @@ ALTERNATIVES = {
         ("replicated-weights-backward", per_sample_gradients__replicated_weights_backward),
         ("autograd-grad-is-grads-batched", per_sample_gradients__is_grads_batched),
         ("vmap-jacrev", per_sample_gradients__vmap_jacrev),
+        ("vmap-jacfwd", per_sample_gradients__vmap_jacfwd),
     ],
 }
