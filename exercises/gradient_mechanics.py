@@ -97,7 +97,7 @@ def backward_twice(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     backward() frees the graph's saved values; retain_graph=True on the first call keeps them for the second.
     The tests count two backward() calls: not one backward() of 2y or with gradient=2, not torch.autograd.grad.
     y: a 0-dim tensor built from x; its graph is built once, by the caller.
-    x: a 1-D leaf tensor that requires grad; its .grad is None. backward() fills x.grad; x stays as it is else.
+    x: a 1-D leaf tensor that requires grad; its .grad is None. backward() fills x.grad; its values stay as they are.
     Returns: x.grad afterwards (x.grad itself or a copy), a tensor of x's shape and dtype, 2 · dy/dx.
 
     Example: backward_twice((t ** 3).sum(), t) with t = torch.tensor([1.0, 2.0], requires_grad=True)

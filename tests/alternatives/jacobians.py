@@ -70,6 +70,13 @@ def vector_jacobian_product__backward_gradient_kw(
     return t.grad.clone()
 
 
+def vector_jacobian_product__functional_vjp(
+    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, v: torch.Tensor
+) -> torch.Tensor:
+    # torch.autograd.functional.vjp: one torch.autograd.grad pass seeded with v
+    return torch.autograd.functional.vjp(f, x.detach(), v.detach())[1]
+
+
 # ---------------------------------------------------------------- elementwise_jacobian: diag(f'(x)), one backward pass
 def elementwise_jacobian__autograd_grad_diag(
     f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor
@@ -205,6 +212,7 @@ ALTERNATIVES = {
         ("weighted-sum-backward", vector_jacobian_product__weighted_sum_backward),
         ("func-vjp", vector_jacobian_product__func_vjp),
         ("autograd-backward-grad-tensors", vector_jacobian_product__backward_gradient_kw),
+        ("functional-vjp", vector_jacobian_product__functional_vjp),
     ],
     "elementwise_jacobian": [
         ("autograd-grad-diag", elementwise_jacobian__autograd_grad_diag),
