@@ -41,7 +41,8 @@ Traps the tests catch
 - Zeroing between passes that should add up; backward() twice on one graph without retain_graph=True.
 - grads_per_step: never zeroing (w may come with a stale .grad), zeroing after backward() instead of before,
   keeping w.grad without .clone(), or differentiating a copy of w.
-- backward_twice: 2 * x.grad after one pass, or torch.autograd.grad, which writes no .grad: x.grad shows it.
+- backward_twice: 2 * x.grad after one pass, or torch.autograd.grad, which writes no .grad: the tests count
+  the backward() passes.
 - no_grad_square: (x ** 2).detach() has already recorded a graph; torch.set_grad_enabled(False) left off changes
   global state; x.requires_grad_(False) changes x.
 - detached_product_grad: x * x gives 2x; detaching both factors leaves nothing to differentiate.
@@ -59,12 +60,14 @@ import torch
 
 
 def grad_after_k_backwards(x: float, k: int) -> torch.Tensor:
-    """x.grad after k backward() passes through y = x³, each through a newly built y, never zeroed in between.
+    """x.grad after k backward() passes through y = x³, never zeroed in between.
 
-    Each pass adds its gradient into x.grad rather than replacing it, so x.grad ends as k · 3x².
+    Each pass adds its gradient into x.grad rather than replacing it, so x.grad ends as k · 3x². The tests count
+    the backward() calls: k of them, and no torch.autograd.grad, which adds nothing into x.grad. A pass frees the
+    graph it ran through, so build y anew for each pass (or keep the graph with retain_graph=True).
     x: the point, a Python float.
     k: how many passes, an int >= 1.
-    Returns: a 0-dim float32 tensor.
+    Returns: x.grad, a 0-dim float32 tensor, not attached to the graph.
 
     Example: grad_after_k_backwards(2.0, 3) -> tensor(36.)
     """
@@ -75,10 +78,12 @@ def grads_per_step(w: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Each step's own gradient, as a training loop needs them: step i differentiates loss = (w − targetᵢ)².
 
     backward() adds into w.grad and w may come with a stale .grad, so zero w.grad before each backward()
-    (w.grad = None, or w.grad.zero_()). Afterwards w.grad holds the last step's gradient.
-    w: a 0-dim leaf tensor that requires grad, of targets' dtype; its value stays as it is.
-    targets: a 1-D float tensor, one target per step.
-    Returns: a tensor of targets' shape and dtype, 2(w − targetᵢ) at each step i.
+    (w.grad = None, or w.grad.zero_()). One backward() per step, on w itself (not torch.autograd.grad, which
+    writes no .grad); afterwards w.grad holds the last step's gradient.
+    w: a 0-dim leaf tensor that requires grad, of targets' dtype; its value and requires_grad stay as they are,
+      only its .grad changes (no update step).
+    targets: a 1-D float tensor of one or more targets, one per step; it stays as it is.
+    Returns: a tensor of targets' shape and dtype, not attached to the graph, 2(w − targetᵢ) at each step i.
 
     Example: grads_per_step(torch.tensor(1.0, requires_grad=True), torch.tensor([0.0, 3.0]))
       -> tensor([ 2., -4.])
@@ -90,9 +95,10 @@ def backward_twice(y: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """Run backward() twice through the one graph of y, and return x.grad: twice dy/dx.
 
     backward() frees the graph's saved values; retain_graph=True on the first call keeps them for the second.
+    The tests count two backward() calls: not one backward() of 2y or with gradient=2, not torch.autograd.grad.
     y: a 0-dim tensor built from x; its graph is built once, by the caller.
-    x: a 1-D leaf tensor that requires grad; its .grad is None.
-    Returns: x.grad afterwards, a tensor of x's shape and dtype, 2 · dy/dx.
+    x: a 1-D leaf tensor that requires grad; its .grad is None. backward() fills x.grad; its values stay as they are.
+    Returns: x.grad afterwards (x.grad itself or a copy), a tensor of x's shape and dtype, 2 · dy/dx.
 
     Example: backward_twice((t ** 3).sum(), t) with t = torch.tensor([1.0, 2.0], requires_grad=True)
       -> tensor([ 6., 24.])
@@ -104,8 +110,10 @@ def no_grad_square(x: torch.Tensor) -> torch.Tensor:
     """x² at every point of x, computed inside torch.no_grad(), so that autograd records no graph for it.
 
     x requires grad, so x ** 2 outside no_grad would build a graph (grad_fn=<PowBackward0>) for a backward()
-    that never comes. Inside no_grad the result has requires_grad=False and grad_fn=None; x stays as it is.
-    x: a 1-D float leaf tensor that requires grad.
+    that never comes. Inside no_grad the result has requires_grad=False and grad_fn=None. The tests check that
+    the squaring ran with grad mode off and recorded nothing: x.detach() ** 2 gives the same numbers, but not
+    inside torch.no_grad().
+    x: a 1-D float leaf tensor that requires grad; it stays as it is (values, requires_grad, .grad).
     Returns: a tensor of x's shape and dtype that does not require grad.
 
     Example: no_grad_square(torch.tensor([2.0, -3.0], requires_grad=True)) -> tensor([4., 9.])
@@ -117,8 +125,9 @@ def detached_product_grad(x: torch.Tensor) -> torch.Tensor:
     """d/dx of y = x · stop(x) at every point of x, by autograd, where stop(x) is x.detach().
 
     To autograd a detached tensor is a constant: no gradient flows through it, so dy/dx = x, not the 2x of x · x.
-    x: a 1-D float tensor of points; it does not require grad.
-    Returns: a tensor of x's shape and dtype.
+    The tests check that x.detach() ran (x² / 2 also has slope x, but is not this lesson).
+    x: a 1-D float tensor of points; it does not require grad, and stays as it is.
+    Returns: a tensor of x's shape and dtype, not attached to the graph.
 
     Example: detached_product_grad(torch.tensor([1.0, -2.0])) -> tensor([ 1., -2.])
     """
@@ -128,8 +137,9 @@ def detached_product_grad(x: torch.Tensor) -> torch.Tensor:
 def leaf_parameter(values: torch.Tensor, scale: float) -> torch.Tensor:
     """A parameter holding values · scale that backward() fills .grad for: a leaf tensor that requires grad.
 
-    torch.tensor(values, requires_grad=True) * scale is no leaf: it is the output of a multiplication
-    (grad_fn=<MulBackward0>), and backward() fills the .grad of leaves only. Scale first, then requires_grad_().
+    values.clone().requires_grad_() * scale is no leaf: it is the output of a multiplication
+    (grad_fn=<MulBackward0>), and backward() fills the .grad of leaves only. Scale first, then requires_grad_()
+    (a torch.nn.Parameter holding values · scale is such a leaf too).
     values: a 1-D float tensor; it does not require grad, and stays unchanged.
     scale: a Python float.
     Returns: a leaf tensor of values' shape and dtype with requires_grad=True.

@@ -51,8 +51,8 @@ import torch
 def sin_of_square_at(x: torch.Tensor) -> torch.Tensor:
     """d/dx sin(x²) at every point of x, by autograd: the chain rule gives cos(x²) · 2x.
 
-    x: a 1-D float tensor of points; it does not require grad.
-    Returns: a tensor of x's shape and dtype.
+    x: a 1-D float tensor of points; it does not require grad, and stays as it is.
+    Returns: a tensor of x's shape and dtype, not attached to the graph.
 
     Example: sin_of_square_at(torch.tensor([0.0, 1.0])) -> tensor([0.0000, 1.0806])
     """
@@ -64,8 +64,8 @@ def sin_of_square_at(x: torch.Tensor) -> torch.Tensor:
 def gaussian_at(x: torch.Tensor) -> torch.Tensor:
     """d/dx exp(−x²/2) at every point of x, by autograd: exp(−x²/2) · (−x).
 
-    x: a 1-D float tensor of points; it does not require grad.
-    Returns: a tensor of x's shape and dtype.
+    x: a 1-D float tensor of points; it does not require grad, and stays as it is.
+    Returns: a tensor of x's shape and dtype, not attached to the graph.
 
     Example: gaussian_at(torch.tensor([1.0, -2.0])) -> tensor([-0.6065,  0.2707])
     """
@@ -77,9 +77,12 @@ def gaussian_at(x: torch.Tensor) -> torch.Tensor:
 def log_one_plus_exp_at(x: torch.Tensor) -> torch.Tensor:
     """d/dx log(1 + eˣ) at every point of x, by autograd: 1/(1 + eˣ) · eˣ, which is the sigmoid σ(x).
 
-    Build it from torch.log and torch.exp yourself: autograd chains their slopes.
-    x: a 1-D float tensor of points; it does not require grad.
-    Returns: a tensor of x's shape and dtype.
+    Build log(1 + eˣ) from log and exp yourself (torch.log or torch.log1p, torch.exp, or their Tensor methods),
+    not with a ready-made softplus (torch.nn.functional.softplus, torch.logaddexp, torch.logsumexp), so that
+    autograd chains their slopes.
+    x: a 1-D float tensor of points between −20 and 20 (where eˣ stays finite in float32); it does not require
+      grad, and stays as it is.
+    Returns: a tensor of x's shape and dtype, not attached to the graph.
 
     Example: log_one_plus_exp_at(torch.tensor([0.0, 2.0])) -> tensor([0.5000, 0.8808])
     """
@@ -91,9 +94,11 @@ def log_one_plus_exp_at(x: torch.Tensor) -> torch.Tensor:
 def sin_of_square_parts(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Both stages of y = sin(u), u = x², at every point of x, from one backward(): dy/du and dy/dx.
 
-    u is not a leaf, so autograd keeps its .grad only if asked: u.retain_grad() before backward().
-    x: a 1-D float tensor of points; it does not require grad.
-    Returns: a tuple (dy/du, dy/dx) = (cos(x²), cos(x²) · 2x) of tensors of x's shape and dtype.
+    u is not a leaf, so autograd keeps its .grad only if asked: u.retain_grad() before backward(). The tests
+    count one backward() pass (a backward() call, not torch.autograd.grad) and a u.retain_grad() call.
+    x: a 1-D float tensor of points; it does not require grad, and stays as it is.
+    Returns: a tuple (dy/du, dy/dx) = (cos(x²), cos(x²) · 2x) of tensors of x's shape and dtype, not attached to
+      the graph: u.grad and x.grad as that backward() left them.
 
     Example: sin_of_square_parts(torch.tensor([0.0, 1.0]))
       -> (tensor([1.0000, 0.5403]), tensor([0.0000, 1.0806]))
@@ -112,10 +117,11 @@ def chain_parts(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The three slopes of y = outer(u), u = inner(x), at every point of x, each by autograd.
 
-    The chain rule says dy/dx = dy/du · du/dx, with dy/du = outer' taken at u = inner(x), not at x.
+    The chain rule says dy/dx = dy/du · du/dx, with dy/du = outer' taken at u = inner(x), not at x. Each part is
+    autograd's own: dy/dx too, through outer(inner(x)), not dy/du · du/dx multiplied by hand.
     outer, inner: elementwise functions of a tensor, such as torch.sin or lambda t: t ** 2.
-    x: a 1-D float tensor of points; it does not require grad.
-    Returns: a tuple (dy/du, du/dx, dy/dx) of tensors of x's shape and dtype.
+    x: a 1-D float tensor of points; it does not require grad, and stays as it is.
+    Returns: a tuple (dy/du, du/dx, dy/dx) of tensors of x's shape and dtype, not attached to the graph.
 
     Example: chain_parts(torch.sin, torch.exp, torch.tensor([0.0]))
       -> (tensor([0.5403]), tensor([1.]), tensor([0.5403]))

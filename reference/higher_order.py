@@ -52,10 +52,12 @@ import torch
 def first_derivative(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     """f'(x) at every point of x, by torch.autograd.grad: it returns the gradient and writes no .grad.
 
-    f: an elementwise function; it may use other tensors that require grad, such as a model's weights.
-    x: a 1-D float tensor of points that requires grad (a leaf).
-    Returns: a tensor of x's shape and dtype, not attached to the graph. Every .grad stays as it was:
-      x.grad and the .grad of any weight inside f are still None afterwards.
+    Every differentiating call is torch.autograd.grad: not backward(), which writes .grad, nor forward mode.
+    f: an elementwise function whose value depends on x; it may use other tensors that require grad, such as a
+      model's weights.
+    x: a 1-D float tensor of points that requires grad (a leaf), with or without a .grad of its own.
+    Returns: a tensor of x's shape and dtype, not attached to the graph. Every .grad stays as it was: x's (None
+      or not), and the .grad of any weight inside f; x's values and requires_grad stay too.
 
     Example: first_derivative(lambda t: t ** 3, torch.tensor([1.0, -2.0], requires_grad=True))
       -> tensor([ 3., 12.])
@@ -67,8 +69,10 @@ def first_derivative(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor)
 def second_derivative(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     """f''(x) at every point of x: the derivative of f'(x), by torch.autograd.grad applied twice.
 
+    The first call keeps f'(x) differentiable (create_graph=True), so the second differentiates f' itself: not a
+    finite difference of first derivatives. Every differentiating call is torch.autograd.grad (no forward mode).
     f: a twice-differentiable elementwise function that is not linear, such as t ↦ t³.
-    x: a 1-D float tensor of points; it does not require grad.
+    x: a 1-D float tensor of points; it does not require grad, and stays as it is.
     Returns: a tensor of x's shape and dtype, not attached to the graph.
 
     Example: second_derivative(lambda t: t ** 3, torch.tensor([1.0, -2.0])) -> tensor([  6., -12.])
@@ -82,9 +86,11 @@ def second_derivative(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor
 def nth_derivative(coefficients: list[float], x: torch.Tensor, n: int) -> torch.Tensor:
     """p⁽ⁿ⁾(x), the n-th derivative of p(x) = c₀ + c₁x + … + c_d·xᵈ at every point of x, by autograd.
 
-    coefficients: [c₀, c₁, …, c_d], Python floats, lowest degree first.
-    x: a 1-D float tensor of points; it does not require grad.
-    n: how many times to differentiate, n >= 1. For n > d the answer is 0 everywhere.
+    Each derivative is differentiated again by autograd (create_graph=True, or torch.func, reverse or forward
+    mode), not by finite differences.
+    coefficients: [c₀, c₁, …, c_d], d >= 0, Python floats, lowest degree first; some may repeat or be 0.
+    x: a 1-D float tensor of points; it does not require grad, and stays as it is.
+    n: how many times to differentiate, n >= 1. For n > d the answer is 0 everywhere (torch.zeros_like(x)).
     Returns: a tensor of x's shape and dtype, not attached to the graph.
 
     Example: nth_derivative([1.0, 0.0, 0.0, 2.0], torch.tensor([1.0, -1.0]), 2) -> tensor([ 12., -12.])
@@ -99,8 +105,10 @@ def nth_derivative(coefficients: list[float], x: torch.Tensor, n: int) -> torch.
 
 
 def mixed_partial(f: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], u: float, v: float) -> torch.Tensor:
-    """∂²f/∂u∂v at (u, v): the derivative of ∂f/∂u with respect to v, by autograd.
+    """∂²f/∂v∂u at (u, v): the derivative of ∂f/∂u with respect to v, by autograd.
 
+    (For the smooth f here the order does not change the number: it is ∂²f/∂u∂v too.) Autograd differentiates
+    ∂f/∂u itself (create_graph=True, or torch.func, reverse or forward mode), not a finite difference of it.
     f: a function of two 0-dim tensors whose partial ∂f/∂u is not constant, such as (u, v) ↦ u²v³.
       It may be separable, f = g(u) + h(v): then ∂f/∂u does not depend on v and the answer is 0.
     u, v: the point, Python floats.
@@ -119,8 +127,11 @@ def mixed_partial(f: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], u: fl
 def hessian_matrix(f: Callable[[torch.Tensor], torch.Tensor], point: torch.Tensor) -> torch.Tensor:
     """The Hessian of a function of two variables at a point, H[i, j] = ∂²f/∂pᵢ∂pⱼ, by autograd.
 
-    f: a twice-differentiable function from a tensor p = (p₀, p₁) of shape (2,) to a 0-dim tensor.
-    point: a float tensor of shape (2,); it does not require grad.
+    Autograd differentiates the gradient itself (create_graph=True, or torch.func, reverse or forward mode), not
+    a finite difference of gradients.
+    f: a twice-differentiable function from a tensor p = (p₀, p₁) of shape (2,) to a 0-dim tensor, not linear:
+      its gradient depends on p, though one partial may be constant, as ∂f/∂p₁ = 3 for p₀² + 3p₁.
+    point: a float tensor of shape (2,); it does not require grad, and stays as it is.
     Returns: a (2, 2) tensor of point's dtype, not attached to the graph. Row i is the gradient of ∂f/∂pᵢ.
 
     Example: hessian_matrix(lambda p: p[0] ** 2 * p[1], torch.tensor([1.0, 2.0]))

@@ -3,8 +3,26 @@
 import pytest
 import torch
 
-from tests.kata.checks import NearMiss, expect_call, expect_like, fail, points, random_tensor, rejects, scalar
+from tests.kata.checks import (
+    NearMiss,
+    expect_like,
+    expect_made_by_autograd,
+    fail,
+    passes,
+    points,
+    random_tensor,
+    rejects,
+    scalar,
+    slope_by_autograd,
+)
 from tests.kata.solution import short_repr
+from tests.test_chain_rule import (
+    expect_answer,
+    precision_problem,
+    shape_or_dtype_problem,
+    tolerances,
+    torch_calls_seen,
+)
 
 ONE_PASS = "one pass's gradient: each backward() adds its gradient into x.grad; do not zero it in between"
 
@@ -18,11 +36,27 @@ def grids() -> list[torch.Tensor]:
     ]
 
 
+def expect_only_grad_changed(solution, name: str) -> None:
+    """The caller's tensors come back as they went in, but for `name`'s .grad, which the task has backward() fill."""
+    changes = [change for change in solution.inputs.changes() if not change.startswith(f"{name}: .grad")]
+    if changes:
+        fail(
+            f"{solution.call}: changed the caller's {'; '.join(changes)}: backward() may fill {name}.grad, "
+            "but leave the tensors themselves as they were"
+        )
+
+
 @pytest.mark.exercise("gradient_mechanics.grad_after_k_backwards")
 def test_grad_after_k_backwards(solution):
-    for k in (1, 2, 4):
+    for k in (4, 2, 1):
+        # backward() alone counts: torch.autograd.grad returns its gradient and adds nothing into x.grad.
+        k_passes = passes(k, f"this exercise is about {k} backward() passes adding into x.grad", apis=("backward",))
         for x in points(2.0, -1.5, count=1, seed=63):
-            expect_call(solution, (x, k), scalar(k * 3 * x**2), likely={ONE_PASS: scalar(3 * x**2)})
+            likely = {
+                ONE_PASS: scalar(3 * x**2),
+                f"{k - 1} passes' gradient: one backward() too few (range(1, k)?)": scalar((k - 1) * 3 * x**2),
+            }
+            expect_answer(solution, (x, k), scalar(k * 3 * x**2), likely=likely, mechanics=(k_passes,))
 
 
 def steps_cases() -> list[tuple[torch.Tensor, torch.Tensor, float]]:
@@ -43,11 +77,13 @@ def test_grads_per_step(solution):
         expected = 2 * (value - targets)
         stale_first = expected.clone()
         stale_first[0] += stale
-        expect_call(
-            solution,
-            (w, targets),
+        got = solution(w, targets)
+        expect_only_grad_changed(solution, "w")
+        expect_like(
+            got,
             expected,
-            untouched=False,
+            solution.call,
+            **tolerances(expected),
             likely={
                 "accumulated: each step's gradient was added to the earlier ones; "
                 "zero w.grad before each backward()": stale + expected.cumsum(0),
@@ -57,6 +93,12 @@ def test_grads_per_step(solution):
                 "zero w.grad before each backward(), not after": stale_first,
             },
         )
+        expect_made_by_autograd(solution, got, expected)
+        passes(
+            len(targets),
+            "this exercise is about zeroing w.grad before each step's backward(), as a training loop does",
+            apis=("backward",),
+        ).expect(solution)
         if w.grad is None or not torch.allclose(w.grad, expected[-1]):
             fail(
                 f"{solution.call}: afterwards w.grad is {short_repr(w.grad)}, expected the last step's gradient "
@@ -73,8 +115,10 @@ def sin_sum(x):
     return torch.sin(x).sum()
 
 
-# (y as a function of x, dy/dx): both keep values in their graph, so a second pass without retain_graph fails.
+# (y as a function of x, dy/dx): a second pass through either without retain_graph fails.
 GRAPHS = [(cube_sum, lambda x: 3 * x**2), (sin_sum, torch.cos)]
+
+TWO_PASSES = "this exercise is about two backward() passes through y's one graph, the first with retain_graph=True"
 
 
 @pytest.mark.exercise("gradient_mechanics.backward_twice")
@@ -83,8 +127,22 @@ def test_backward_twice(solution):
         for x in grids():
             leaf = x.clone().requires_grad_()
             expected = 2 * slope(x)
-            expect_call(solution, (f(leaf), leaf), expected, untouched=False, likely={ONE_PASS: slope(x)})
-            expect_like(leaf.grad, expected, f"{solution.call}: x.grad afterwards", likely={ONE_PASS: slope(x)})
+            expect_answer(
+                solution,
+                (f(leaf), leaf),
+                expected,
+                untouched=False,
+                likely={ONE_PASS: slope(x)},
+                mechanics=(passes(2, TWO_PASSES, apis=("backward",)),),
+            )
+            expect_only_grad_changed(solution, "x")
+            expect_like(
+                leaf.grad,
+                expected,
+                f"{solution.call}: x.grad afterwards",
+                likely={ONE_PASS: slope(x)},
+                **tolerances(expected),
+            )
 
 
 def call_watching_graph(solution, x):
@@ -95,17 +153,26 @@ def call_watching_graph(solution, x):
     return got, bool(saved)
 
 
+def ran_under_no_grad(calls) -> bool:
+    """Whether some torch operation ran with grad mode off (switching the mode itself does not count)."""
+    return any(not call.grad_enabled for call in calls if not call.name.startswith("_set_grad"))
+
+
 @pytest.mark.exercise("gradient_mechanics.no_grad_square")
 def test_no_grad_square(solution):
     for x in grids():
         leaf = x.clone().requires_grad_()
-        got, recorded = call_watching_graph(solution, leaf)
+        with torch_calls_seen(solution) as seen:
+            got, recorded = call_watching_graph(solution, leaf)
         if isinstance(got, torch.Tensor) and got.requires_grad:
             fail(
                 f"{solution.call}: the result requires grad (grad_fn={type(got.grad_fn).__name__}): autograd "
                 "recorded x ** 2; compute it inside `with torch.no_grad():`"
             )
-        expect_like(got, x**2, solution.call)
+        problem = precision_problem(got, x**2)
+        if problem:
+            fail(f"{solution.call}: {problem}")
+        expect_like(got, x**2, solution.call, **tolerances(x))
         if recorded:
             fail(
                 f"{solution.call}: the values are right, but autograd recorded x ** 2 (it saved tensors for a "
@@ -116,17 +183,32 @@ def test_no_grad_square(solution):
                 f"{solution.call}: x was changed (requires_grad={leaf.requires_grad}, grad={short_repr(leaf.grad)}): "
                 "leave x as it is; torch.no_grad() turns tracking off for the block, not for x"
             )
+        if not ran_under_no_grad(seen.calls):
+            fail(
+                f"{solution.call}: the values are right, but no operation ran inside torch.no_grad(): "
+                "x.detach() ** 2 records no graph either, but this exercise is about `with torch.no_grad():`"
+            )
+
+
+DETACHES = {"detach", "detach_"}
 
 
 @pytest.mark.exercise("gradient_mechanics.detached_product_grad")
 def test_detached_product_grad(solution):
     for x in grids():
-        expect_call(
-            solution,
-            (x,),
-            x.clone(),
-            likely={"2x, the slope of x · x: detach() one factor so no gradient flows through it": 2 * x},
-        )
+        with torch_calls_seen(solution) as seen:
+            expect_answer(
+                solution,
+                (x,),
+                x.clone(),
+                likely={"2x, the slope of x · x: detach() one factor so no gradient flows through it": 2 * x},
+            )
+        if not seen.names() & DETACHES:
+            fail(
+                f"{solution.call}: the values are right, but x.detach() never ran: another function with slope x "
+                "(x² / 2?) skips the lesson; this exercise is about x · x.detach(), whose detached factor is a "
+                "constant to autograd"
+            )
 
 
 def leaf_cases() -> list[tuple[torch.Tensor, float]]:
@@ -149,7 +231,10 @@ def test_leaf_parameter(solution):
                 f"{solution.call}: the result does not require grad, so backward() would give it no .grad: "
                 "call .requires_grad_() on it"
             )
-        expect_like(got.detach(), original * scale, solution.call)
+        problem = shape_or_dtype_problem(got, original * scale, {}) or precision_problem(got.detach(), original * scale)
+        if problem:
+            fail(f"{solution.call}: {problem}")
+        expect_like(got.detach(), original * scale, solution.call, **tolerances(original))
         if not got.is_leaf:
             fail(
                 f"{solution.call}: the result is no leaf but the output of {type(got.grad_fn).__name__}, "
@@ -265,6 +350,17 @@ def product_slope(second_factor):
     return solve
 
 
+def backward_then_nothing(y, x):
+    y.backward()
+    return x.grad
+
+
+def product_on_the_callers_x(x):
+    x.requires_grad_()
+    (x * x.detach()).sum().backward()
+    return x.grad.clone()
+
+
 def both_detached(x):
     x = x.clone().requires_grad_()
     (x.detach() * x.detach()).sum().backward()
@@ -277,11 +373,59 @@ def no_retain_graph(y, x):
     return x.grad
 
 
+def one_backward_of_k_times(x, k):
+    """One backward() of k · x³: k times one pass's gradient, in one pass, which skips what .grad does."""
+    x = torch.tensor(x, requires_grad=True)
+    (k * x**3).backward()
+    return x.grad
+
+
+def autograd_grad_k_times(x, k):
+    """Adds up k torch.autograd.grad results by hand: the sum, but no .grad accumulated anything."""
+    x = torch.tensor(x, requires_grad=True)
+    return sum(torch.autograd.grad(x**3, x)[0] for _ in range(k))
+
+
+def steps_by_autograd_grad(w, targets):
+    """Each step's gradient from torch.autograd.grad, and w.grad set by hand at the end: no zeroing, no backward()."""
+    steps = [torch.autograd.grad((w - target) ** 2, w)[0] for target in targets]
+    w.grad = steps[-1].clone()
+    return torch.stack(steps)
+
+
+def steps_updating_w(w, targets):
+    """A training loop's update step inside: w moves, so the later gradients are not taken at w."""
+    steps = []
+    for target in targets:
+        w.grad = None
+        ((w - target) ** 2).backward()
+        steps.append(w.grad.clone())
+        with torch.no_grad():
+            w -= 0.1 * w.grad
+    return torch.stack(steps)
+
+
+def grad_twice_into_x_grad(y, x):
+    """Two torch.autograd.grad passes added up and written into x.grad by hand: no backward() adds anything."""
+    (first,) = torch.autograd.grad(y, x, retain_graph=True)
+    (second,) = torch.autograd.grad(y, x)
+    x.grad = first + second
+    return x.grad
+
+
+def doubled_seed(y, x):
+    """One backward(gradient=2): twice dy/dx in one pass, not two passes adding up."""
+    y.backward(2 * torch.ones_like(y))
+    return x.grad
+
+
 grad_after_k_backwards_near_misses = rejects(
     test_grad_after_k_backwards,
+    NearMiss("one-backward-of-k-f", one_backward_of_k_times, "it ran 1 backward\\(\\) pass; this exercise is about 4"),
+    NearMiss("autograd-grad-sum", autograd_grad_k_times, "it ran 0 backward\\(\\) passes, and autograd.grad"),
     NearMiss("zero-between", backward_k_times(lambda k: k, zero_between=True), "one pass's gradient"),
     NearMiss("one-graph", one_graph_k_times, "backward through the graph a second time"),
-    NearMiss("off-by-one", backward_k_times(lambda k: k - 1), "got None"),
+    NearMiss("off-by-one", backward_k_times(lambda k: k - 1), "one backward\\(\\) too few"),
     NearMiss("by-hand", lambda x, k: scalar(k * 3 * x**2), "autograd never ran"),
 )
 grads_per_step_near_misses = rejects(
@@ -291,14 +435,19 @@ grads_per_step_near_misses = rejects(
     NearMiss("zero-after", steps_by(set_none, zero_after=True), "not after"),
     NearMiss("fresh-copy", steps_on_a_copy, "differentiate w itself"),
     NearMiss("list", lambda w, targets: list(steps_by(set_none)(w, targets)), "got list"),
+    NearMiss("autograd-grad-steps", steps_by_autograd_grad, "it ran 0 backward\\(\\) passes, and autograd.grad"),
+    NearMiss("updates-w", steps_updating_w, "changed the caller's w: its values changed"),
 )
 backward_twice_near_misses = rejects(
     test_backward_twice,
     NearMiss("once", backward_then(lambda y, x: x.grad), "one pass's gradient"),
     NearMiss("no-retain-graph", no_retain_graph, "a second time"),
     NearMiss("zero-between", backward_then(zero_between_passes), "one pass's gradient"),
-    NearMiss("doubles-one-pass", backward_then(lambda y, x: 2 * x.grad), "x.grad afterwards.*one pass"),
-    NearMiss("autograd-grad", grad_twice, "x.grad afterwards: got None"),
+    NearMiss("doubles-one-pass", backward_then(lambda y, x: 2 * x.grad), "it ran 1 backward\\(\\) pass"),
+    NearMiss("autograd-grad", grad_twice, "it ran 0 backward\\(\\) passes, and autograd.grad"),
+    NearMiss("autograd-grad-into-x-grad", grad_twice_into_x_grad, "ran 0 backward\\(\\) passes, and autograd.grad"),
+    NearMiss("doubled-seed", doubled_seed, "it ran 1 backward\\(\\) pass; this exercise is about two"),
+    NearMiss("doubled-y", lambda y, x: backward_then_nothing(2 * y, x), "it ran 1 backward\\(\\) pass"),
 )
 no_grad_square_near_misses = rejects(
     test_no_grad_square,
@@ -306,17 +455,25 @@ no_grad_square_near_misses = rejects(
     NearMiss("detach-after", detach_after, "recorded x \\*\\* 2"),
     NearMiss("grad-mode-left-off", grad_mode_off, "changed global torch state"),
     NearMiss("tracking-off-on-x", tracking_off, "x was changed"),
+    NearMiss("detach-first", lambda x: x.detach() ** 2, "no operation ran inside torch.no_grad"),
+    NearMiss("data", lambda x: x.data.clone() ** 2, "no operation ran inside torch.no_grad"),
 )
 detached_product_grad_near_misses = rejects(
     test_detached_product_grad,
     NearMiss("by-hand", lambda x: x.clone(), "autograd never ran"),
     NearMiss("x-times-x", product_slope(lambda x: x), r"detach\(\) one factor"),
     NearMiss("both-detached", both_detached, "does not require grad"),
+    NearMiss("half-square", slope_by_autograd(lambda t: t**2 / 2), "x.detach\\(\\) never ran"),
+    NearMiss("callers-x", product_on_the_callers_x, "changed the caller's x"),
 )
 leaf_parameter_near_misses = rejects(
     test_leaf_parameter,
     NearMiss("scaled-after", lambda values, scale: values.clone().requires_grad_() * scale, "no leaf"),
     NearMiss("no-requires-grad", lambda values, scale: values * scale, "does not require grad"),
     NearMiss("in-place", lambda values, scale: values.mul_(scale).requires_grad_(), "were changed"),
-    NearMiss("from-list", lambda values, scale: torch.tensor((values * scale).tolist(), requires_grad=True), "dtype"),
+    NearMiss(
+        "from-list",
+        lambda values, scale: torch.tensor((values * scale).tolist(), requires_grad=True),
+        "float64 was lost",
+    ),
 )

@@ -5,7 +5,17 @@ import math
 import pytest
 import torch
 
-from tests.kata.checks import NearMiss, expect_call, fail, random_tensor, rejects, square, step
+from tests.kata.checks import NearMiss, fail, passes, random_tensor, rejects, reverse_mode, square, step
+from tests.test_chain_rule import expect_answer, torch_calls_seen
+
+
+def expect_no_whole_jacobian(solution, seen, task: str) -> None:
+    """Fail if an autograd call seeded a batch of rows at once: all of J, built to read a product or a diagonal off."""
+    if any(call.batched_seeds for call in seen.calls):
+        fail(
+            f"{solution.call}: the value is right, but it built the whole Jacobian, seeding all its rows at once "
+            f"(jacrev, jacfwd, jacobian(vectorize=True) or a vmap over seeds); {task}"
+        )
 
 
 def expect_no_loop(solution, args_of_size, items: str, why: str) -> None:
@@ -41,11 +51,14 @@ GRADIENTS = [
 ]
 
 
+GRADIENT_SHAPES = {(): "one number, f(x) itself? ∇f(x) has one partial per entry of x"}
+
+
 @pytest.mark.exercise("jacobians.gradient")
 def test_gradient(solution):
     for f, gradient in GRADIENTS:
         for x in grids():
-            expect_call(solution, (f, x), gradient(x))
+            expect_answer(solution, (f, x), gradient(x), shapes=GRADIENT_SHAPES)
 
 
 MATRIX = torch.tensor([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0]])
@@ -84,6 +97,9 @@ def is_square(matrix: torch.Tensor) -> bool:
     return matrix.shape[0] == matrix.shape[1]
 
 
+VJP = "this exercise is about one backward pass, y.backward(gradient=v), which gives vᵀJ without building J"
+
+
 @pytest.mark.exercise("jacobians.vector_jacobian_product")
 def test_vector_jacobian_product(solution):
     for f, jacobian in JACOBIANS:
@@ -93,13 +109,15 @@ def test_vector_jacobian_product(solution):
             likely = {"v ignored: y.sum().backward() is the product with v = (1, …, 1)": jac.sum(0)}
             if is_square(jac):
                 likely["J v, not vᵀJ: v weighs the outputs, the rows of J"] = jac @ v
-            expect_call(solution, (f, x, v), v @ jac, likely=likely)
-    expect_no_loop(
-        solution,
-        lambda n: (running_sum, random_tensor(n, seed=86), random_tensor(n, seed=87)),
-        "outputs",
-        "backward(gradient=v) gives vᵀJ in one pass; building J first takes a pass per output",
-    )
+            with torch_calls_seen(solution) as seen:
+                expect_answer(
+                    solution,
+                    (f, x, v),
+                    v @ jac,
+                    likely=likely,
+                    mechanics=(reverse_mode("backward(gradient=v); jvp is forward mode"), passes(1, VJP)),
+                )
+            expect_no_whole_jacobian(solution, seen, VJP)
 
 
 ELEMENTWISE = [
@@ -110,17 +128,23 @@ ELEMENTWISE = [
 ]
 
 
+ONE_PASS_DIAGONAL = "one backward pass (the sum trick) finding the whole diagonal of J at once"
+DIAGONAL = f"this exercise is about {ONE_PASS_DIAGONAL}"
+
+
 @pytest.mark.exercise("jacobians.elementwise_jacobian")
 def test_elementwise_jacobian(solution):
     for f, derivative in ELEMENTWISE:
         for x in grids():
-            expect_call(solution, (f, x), torch.diag(derivative(x)))
-    expect_no_loop(
-        solution,
-        lambda n: (torch.sin, random_tensor(n, seed=88)),
-        "points",
-        "J is diagonal, so one backward pass finds all of it; no pass per point",
-    )
+            with torch_calls_seen(solution) as seen:
+                expect_answer(
+                    solution,
+                    (f, x),
+                    torch.diag(derivative(x)),
+                    shapes={tuple(x.shape): "the diagonal's vector, not the (n, n) matrix: torch.diag turns it into J"},
+                    mechanics=(reverse_mode(f"{ONE_PASS_DIAGONAL}; jvp is forward mode"), passes(1, DIAGONAL)),
+                )
+            expect_no_whole_jacobian(solution, seen, DIAGONAL)
 
 
 @pytest.mark.exercise("jacobians.jacobian_matrix")
@@ -129,7 +153,11 @@ def test_jacobian_matrix(solution):
         for x in triples():
             jac = jacobian(x)
             likely = {"transposed: row i of J is the gradient of output i": jac.T} if is_square(jac) else {}
-            expect_call(solution, (f, x), jac, likely=likely)
+            shapes = {
+                tuple(x.shape): "one vector, the sum trick's vᵀJ with v = (1, …, 1): J has a row per output",
+                tuple(jac.T.shape): "transposed: J has a row per output (m) and a column per input (n)",
+            }
+            expect_answer(solution, (f, x), jac, likely=likely, shapes=shapes)
 
 
 def linear_model_data(n: int, d: int, seed: int, dtype: torch.dtype = torch.float32):
@@ -153,11 +181,12 @@ def test_per_sample_gradients(solution):
     ]
     for w, inputs, targets in datasets:
         residuals = (inputs @ w - targets).unsqueeze(1)
-        expect_call(
+        expect_answer(
             solution,
             (w, inputs, targets),
             2 * residuals * inputs,
             likely={"gradients with respect to the samples xᵢ, not w": 2 * residuals * w},
+            shapes={tuple(w.shape): "one gradient for the whole batch: a row per sample, ∇ℓᵢ(w) for each i"},
         )
     expect_no_loop(
         solution,
@@ -207,39 +236,64 @@ def gradients_of_samples(w, inputs, targets):
     return inputs.grad
 
 
+def grad_on_the_callers_x(f, x):
+    x.requires_grad_()
+    f(x).backward()
+    return x.grad.clone()
+
+
+def vjp_by_jvp_columns(f, x, v):
+    """vᵀJ from J's columns, one forward-mode jvp per input: right, but forward mode, n passes."""
+    columns = [torch.func.jvp(f, (x,), (e,))[1] for e in torch.eye(x.shape[0], dtype=x.dtype)]
+    return v @ torch.stack(columns, dim=1)
+
+
+def diagonal_by_jvp(f, x):
+    """One forward pass with a tangent of ones: J·1 is the diagonal too, but not the backward pass asked for."""
+    return torch.diag(torch.func.jvp(f, (x,), (torch.ones_like(x),))[1])
+
+
 jacobian = torch.autograd.functional.jacobian
 
 gradient_near_misses = rejects(
     test_gradient,
     NearMiss("by-hand-2x", lambda f, x: 2 * x, "autograd never ran"),
-    NearMiss("returns-f", lambda f, x: f(x).detach(), "expected shape"),
+    NearMiss("returns-f", lambda f, x: f(x).detach(), "one number, f\\(x\\) itself"),
     NearMiss("no-requires-grad", grad_without_requires_grad, "does not require grad"),
-    NearMiss("float32-always", lambda f, x: backward_grad(f, x.float()), "dtype"),
+    NearMiss("float32-always", lambda f, x: backward_grad(f, x.float()), "the float64 was lost"),
+    NearMiss("callers-x", grad_on_the_callers_x, "changed the caller's x"),
 )
 vector_jacobian_product_near_misses = rejects(
     test_vector_jacobian_product,
     NearMiss("no-gradient-arg", lambda f, x, v: backward_grad(f, x), "only for scalar outputs"),
     NearMiss("sum-ignores-v", lambda f, x, v: backward_grad(summed(f), x), "v ignored"),
     NearMiss("jacobian-times-v", lambda f, x, v: jacobian(f, x) @ v, "J v, not vᵀJ"),
-    NearMiss("v-times-jacobian", lambda f, x, v: v @ jacobian(f, x), "grows with the number of outputs"),
+    NearMiss("v-times-jacobian", lambda f, x, v: v @ jacobian(f, x), "it ran 3 backward\\(\\) or .* passes"),
+    NearMiss("v-times-jacrev", lambda f, x, v: v @ torch.func.jacrev(f)(x), "built the whole Jacobian"),
+    NearMiss("v-times-vectorized", lambda f, x, v: v @ jacobian(f, x, vectorize=True), "built the whole Jacobian"),
+    NearMiss("v-times-jacfwd", lambda f, x, v: v @ torch.func.jacfwd(f)(x), "forward mode"),
+    NearMiss("jvp-columns", vjp_by_jvp_columns, "jvp is forward mode"),
 )
 elementwise_jacobian_near_misses = rejects(
     test_elementwise_jacobian,
-    NearMiss("diagonal-only", lambda f, x: backward_grad(summed(f), x), "expected shape"),
-    NearMiss("functional-jacobian", jacobian, "grows with the number of points"),
-    NearMiss("float32-always", lambda f, x: torch.diag(backward_grad(summed(f), x.float())), "dtype"),
+    NearMiss("diagonal-only", lambda f, x: backward_grad(summed(f), x), "the diagonal's vector"),
+    NearMiss("functional-jacobian", jacobian, "it ran 3 backward\\(\\) or .* passes"),
+    NearMiss("jacrev", lambda f, x: torch.func.jacrev(f)(x), "built the whole Jacobian"),
+    NearMiss("vectorized-jacobian", lambda f, x: jacobian(f, x, vectorize=True), "built the whole Jacobian"),
+    NearMiss("jvp-of-ones", diagonal_by_jvp, "jvp is forward mode"),
+    NearMiss("float32-always", lambda f, x: torch.diag(backward_grad(summed(f), x.float())), "the float64 was lost"),
 )
 jacobian_matrix_near_misses = rejects(
     test_jacobian_matrix,
     NearMiss("transposed", lambda f, x: jacobian(f, x).T, "transposed"),
-    NearMiss("sum-trick", lambda f, x: backward_grad(summed(f), x), "expected shape"),
+    NearMiss("sum-trick", lambda f, x: backward_grad(summed(f), x), "the sum trick's"),
     NearMiss("rows-without-retain-graph", jacobian_rows_without_retain_graph, "second time"),
-    NearMiss("float32-always", lambda f, x: jacobian(f, x.float()), "dtype"),
+    NearMiss("float32-always", lambda f, x: jacobian(f, x.float()), "the float64 was lost"),
 )
 per_sample_gradients_near_misses = rejects(
     test_per_sample_gradients,
     NearMiss("python-loop", per_sample_loop, "grows with the number of samples"),
-    NearMiss("batch-gradient", batch_gradient, "expected shape"),
+    NearMiss("batch-gradient", batch_gradient, "one gradient for the whole batch"),
     NearMiss("gradients-of-samples", gradients_of_samples, "with respect to the samples"),
     NearMiss(
         "by-hand", lambda w, inputs, targets: 2 * (inputs @ w - targets).unsqueeze(1) * inputs, "autograd never ran"

@@ -35,7 +35,7 @@ def grad_after_k_backwards__list_of_graphs(x: float, k: int) -> torch.Tensor:
     return t.grad.detach()
 
 
-# --------------------------------------------------------------- grads_per_step: 2(w − targetᵢ) per step; w.grad = last
+# ---------------------------------------------------------------- grads_per_step: 2(w − targetᵢ); w.grad = last
 def grads_per_step__zero_in_place(w: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     out = torch.empty_like(targets)
     for i in range(targets.shape[0]):
@@ -135,7 +135,7 @@ def detached_product_grad__backward_sum(x: torch.Tensor) -> torch.Tensor:
     return t.grad
 
 
-# ----------------------------------------------------------- leaf_parameter: scale first, then requires_grad_() (named)
+# ---------------------------------------------------------------- leaf_parameter: scale, then requires_grad_()
 def leaf_parameter__mul_method(values: torch.Tensor, scale: float) -> torch.Tensor:
     return values.mul(scale).requires_grad_()
 
@@ -148,6 +148,11 @@ def leaf_parameter__clone_mul_inplace(values: torch.Tensor, scale: float) -> tor
 
 def leaf_parameter__torch_mul_detached(values: torch.Tensor, scale: float) -> torch.Tensor:
     return torch.mul(values, scale).detach().requires_grad_()
+
+
+def leaf_parameter__nn_parameter(values: torch.Tensor, scale: float) -> torch.Tensor:
+    # a Parameter is a leaf that requires grad; built from the scaled copy, never from values itself
+    return torch.nn.Parameter(values * scale)
 
 
 ALTERNATIVES = {
@@ -181,5 +186,6 @@ ALTERNATIVES = {
         ("mul-method", leaf_parameter__mul_method),
         ("clone-mul-inplace", leaf_parameter__clone_mul_inplace),
         ("torch-mul-detach", leaf_parameter__torch_mul_detached),
+        ("nn-parameter", leaf_parameter__nn_parameter),
     ],
 }

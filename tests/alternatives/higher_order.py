@@ -8,7 +8,7 @@ from torch.func import grad as func_grad
 from torch.func import jvp, vmap
 
 
-# ------------------------------------------------------ first_derivative: torch.autograd.grad (named), no .grad written
+# ---------------------------------------------------------------- first_derivative: torch.autograd.grad, no .grad
 def first_derivative__grad_outputs_ones(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     y = f(x)
     (g,) = torch.autograd.grad(outputs=y, inputs=x, grad_outputs=torch.ones_like(y))
@@ -194,6 +194,23 @@ def hessian_matrix__forward_over_reverse_columns(
     return cols.T.contiguous().to(point.dtype)
 
 
+def mixed_partial__nested_forward_jvp(
+    f: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], u: float, v: float
+) -> torch.Tensor:
+    # forward over forward: the tangent in v of the tangent in u
+    tu, tv, one = (torch.tensor(value, dtype=torch.float32) for value in (u, v, 1.0))
+
+    def in_u(b: torch.Tensor) -> torch.Tensor:
+        return jvp(lambda a: f(a, b), (tu,), (one,))[1]
+
+    return jvp(in_u, (tv,), (one,))[1].to(torch.float32)
+
+
+def hessian_matrix__jacfwd_jacfwd(f: Callable[[torch.Tensor], torch.Tensor], point: torch.Tensor) -> torch.Tensor:
+    # forward mode twice: the Jacobian of the Jacobian, column by column, batched
+    return torch.func.jacfwd(torch.func.jacfwd(f))(point.detach()).to(point.dtype)
+
+
 ALTERNATIVES = {
     "first_derivative": [
         ("autograd-grad-grad-outputs", first_derivative__grad_outputs_ones),
@@ -216,6 +233,7 @@ ALTERNATIVES = {
         ("nested-func-grad", mixed_partial__nested_func_grad),
         ("forward-over-reverse", mixed_partial__forward_over_reverse),
         ("functional-hessian-entry", mixed_partial__functional_hessian),
+        ("nested-forward-jvp", mixed_partial__nested_forward_jvp),
     ],
     "hessian_matrix": [
         ("func-hessian", hessian_matrix__func_hessian),
@@ -223,5 +241,6 @@ ALTERNATIVES = {
         ("jacrev-jacrev", hessian_matrix__jacrev_jacrev),
         ("autograd-grad-rows", hessian_matrix__autograd_grad_rows),
         ("forward-over-reverse-columns", hessian_matrix__forward_over_reverse_columns),
+        ("jacfwd-jacfwd", hessian_matrix__jacfwd_jacfwd),
     ],
 }

@@ -70,6 +70,13 @@ def vector_jacobian_product__backward_gradient_kw(
     return t.grad.clone()
 
 
+def vector_jacobian_product__functional_vjp(
+    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, v: torch.Tensor
+) -> torch.Tensor:
+    # torch.autograd.functional.vjp: one torch.autograd.grad pass seeded with v
+    return torch.autograd.functional.vjp(f, x.detach(), v.detach())[1]
+
+
 # ---------------------------------------------------------------- elementwise_jacobian: diag(f'(x)), one backward pass
 def elementwise_jacobian__autograd_grad_diag(
     f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor
@@ -139,7 +146,7 @@ def jacobian_matrix__forward_dual_columns(f: Callable[[torch.Tensor], torch.Tens
     return torch.stack(cols, dim=1)
 
 
-# --------------------------------------------------- per_sample_gradients: 2(w·xᵢ − yᵢ)xᵢ per row, no loop over samples
+# ---------------------------------------------------------------- per_sample_gradients: 2(w·xᵢ − yᵢ)xᵢ, no loop
 def per_sample_gradients__replicated_weights_autograd_grad(
     w: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor
 ) -> torch.Tensor:
@@ -180,6 +187,19 @@ def per_sample_gradients__vmap_jacrev(w: torch.Tensor, inputs: torch.Tensor, tar
     return vmap(torch.func.jacrev(loss), in_dims=(None, 0, 0))(w.detach(), inputs, targets)
 
 
+def per_sample_gradients__vmap_jacfwd(w: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    # forward mode: d jvps per sample, all of them batched by vmap; no Python loop over the samples
+    def loss(weights: torch.Tensor, xi: torch.Tensor, yi: torch.Tensor) -> torch.Tensor:
+        return (torch.dot(weights, xi) - yi) ** 2
+
+    return vmap(torch.func.jacfwd(loss), in_dims=(None, 0, 0))(w.detach(), inputs, targets)
+
+
+def elementwise_jacobian__vmap_func_grad(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    # f'(xᵢ) for every point in one batched backward pass, then the diagonal matrix
+    return torch.diag(vmap(func_grad(f))(x.detach()))
+
+
 ALTERNATIVES = {
     "gradient": [
         ("func-grad", gradient__func_grad),
@@ -192,11 +212,13 @@ ALTERNATIVES = {
         ("weighted-sum-backward", vector_jacobian_product__weighted_sum_backward),
         ("func-vjp", vector_jacobian_product__func_vjp),
         ("autograd-backward-grad-tensors", vector_jacobian_product__backward_gradient_kw),
+        ("functional-vjp", vector_jacobian_product__functional_vjp),
     ],
     "elementwise_jacobian": [
         ("autograd-grad-diag", elementwise_jacobian__autograd_grad_diag),
         ("func-vjp-diag-embed", elementwise_jacobian__vjp_diag_embed),
         ("sum-backward-fill-diagonal", elementwise_jacobian__sum_backward_fill_diagonal),
+        ("vmap-func-grad-diag", elementwise_jacobian__vmap_func_grad),
     ],
     "jacobian_matrix": [
         ("functional-jacobian-forward-mode", jacobian_matrix__functional_forward_mode),
@@ -210,5 +232,6 @@ ALTERNATIVES = {
         ("replicated-weights-backward", per_sample_gradients__replicated_weights_backward),
         ("autograd-grad-is-grads-batched", per_sample_gradients__is_grads_batched),
         ("vmap-jacrev", per_sample_gradients__vmap_jacrev),
+        ("vmap-jacfwd", per_sample_gradients__vmap_jacfwd),
     ],
 }
