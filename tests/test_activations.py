@@ -7,7 +7,6 @@ import torch
 import torch.nn.functional as F
 
 from tests.kata.checks import (
-    FLOAT32,
     NearMiss,
     beside_backward,
     cube,
@@ -71,13 +70,12 @@ def erf_without_root_2_slope(x):
 @pytest.mark.exercise("activations.tanh_at")
 def test_tanh_at(solution):
     for x in grids():
-        with naming(FLOAT32):
-            expect_call(
-                solution,
-                (x,),
-                sech_squared(x),
-                likely={"tanh(x) itself, not its slope": torch.tanh(x), MEAN: sech_squared(x) / len(x)},
-            )
+        expect_call(
+            solution,
+            (x,),
+            sech_squared(x),
+            likely={"tanh(x) itself, not its slope": torch.tanh(x), MEAN: sech_squared(x) / len(x)},
+        )
 
 
 OVERFLOW = (
@@ -90,7 +88,7 @@ OVERFLOW = (
 def test_softplus_at(solution):
     tails = torch.tensor([-100.0, -30.0, 30.0, 90.0, 100.0])
     for x in (*grids(), tails):
-        with naming({**FLOAT32, "got NaN": OVERFLOW, "got tensor([inf": OVERFLOW}):
+        with naming({"got NaN": OVERFLOW, "got tensor([inf": OVERFLOW}):
             expect_call(
                 solution,
                 (x,),
@@ -110,21 +108,22 @@ SLOPES = (0.1, 0.01, 0.25)
 def test_leaky_relu_at(solution):
     for negative_slope in SLOPES:
         for x in grids():
-            expected = torch.where(x > 0, 1.0, negative_slope).to(x.dtype)
-            default_slope = torch.where(x > 0, 1.0, 0.01).to(x.dtype)
-            slope_1_at_0 = torch.where(x >= 0, 1.0, negative_slope).to(x.dtype)
-            with naming(FLOAT32):
-                expect_call(
-                    solution,
-                    (x, negative_slope),
-                    expected,
-                    likely={
-                        "the default slope 0.01: pass negative_slope on to leaky_relu": default_slope,
-                        "plain ReLU's slope, 0 left of 0: leaky ReLU lets negative_slope through there": step(x),
-                        "slope 1 at 0: leaky_relu takes the left slope, negative_slope, at 0": slope_1_at_0,
-                        MEAN: expected / len(x),
-                    },
-                )
+            # In x's dtype from the start: a float32 0.1 cast to float64 is not float64's 0.1.
+            left, default = torch.tensor(negative_slope, dtype=x.dtype), torch.tensor(0.01, dtype=x.dtype)
+            expected = torch.where(x > 0, 1.0, left)
+            default_slope = torch.where(x > 0, 1.0, default)
+            slope_1_at_0 = torch.where(x >= 0, 1.0, left)
+            expect_call(
+                solution,
+                (x, negative_slope),
+                expected,
+                likely={
+                    "the default slope 0.01: pass negative_slope on to leaky_relu": default_slope,
+                    "plain ReLU's slope, 0 left of 0: leaky ReLU lets negative_slope through there": step(x),
+                    "slope 1 at 0: leaky_relu takes the left slope, negative_slope, at 0": slope_1_at_0,
+                    MEAN: expected / len(x),
+                },
+            )
 
 
 @pytest.mark.exercise("activations.gelu_at")
@@ -133,38 +132,34 @@ def test_gelu_at(solution):
     # classic points only, and the seeded-random points in float64.
     classic, _, random_float64 = grids()
     for x in (classic, random_float64):
-        with naming(FLOAT32):
-            expect_call(
-                solution,
-                (x,),
-                gelu_slope(x),
-                likely={
-                    "the slope of GELU's tanh approximation; gelu(x) is exact by default": tanh_gelu_slope(x),
-                    "the slope of x·(1 + erf(x))/2: Φ(x) is (1 + erf(x/√2))/2, mind the √2": (
-                        erf_without_root_2_slope(x)
-                    ),
-                    "ReLU's slope, not GELU's": step(x),
-                    "GELU(x) itself, not its slope": in_float64(F.gelu)(x),
-                },
-            )
+        expect_call(
+            solution,
+            (x,),
+            gelu_slope(x),
+            likely={
+                "the slope of GELU's tanh approximation; gelu(x) is exact by default": tanh_gelu_slope(x),
+                "the slope of x·(1 + erf(x))/2: Φ(x) is (1 + erf(x/√2))/2, mind the √2": (erf_without_root_2_slope(x)),
+                "ReLU's slope, not GELU's": step(x),
+                "GELU(x) itself, not its slope": in_float64(F.gelu)(x),
+            },
+        )
 
 
 @pytest.mark.exercise("activations.sigmoid_closed_form")
 def test_sigmoid_closed_form(solution):
     # The tails, where σ(x)·(1 − σ(x)) rounds to 0 in float32 but σ' is not 0: within the tolerance either way.
     for x in (*grids(), torch.tensor([-20.0, -12.0, 12.0, 20.0])):
-        with naming(FLOAT32):
-            expect_call(
-                solution,
-                (x,),
-                sigmoid_slope(x),
-                autograd=False,
-                likely={
-                    "σ(x) itself, not its slope": torch.sigmoid(x),
-                    "1 − σ(x)², not σ(x)·(1 − σ(x))": 1 - torch.sigmoid(x) ** 2,
-                    "1 − σ(x) alone: multiply it by σ(x)": 1 - torch.sigmoid(x),
-                },
-            )
+        expect_call(
+            solution,
+            (x,),
+            sigmoid_slope(x),
+            autograd=False,
+            likely={
+                "σ(x) itself, not its slope": torch.sigmoid(x),
+                "1 − σ(x)², not σ(x)·(1 − σ(x))": 1 - torch.sigmoid(x) ** 2,
+                "1 − σ(x) alone: multiply it by σ(x)": 1 - torch.sigmoid(x),
+            },
+        )
 
 
 # Closed forms offered as f', named so that a failure says which one it was called with.
@@ -205,7 +200,7 @@ def test_closed_form_gap(solution):
         for x in grids():
             wide = x.double()
             gap = (slope(wide) - derivative(wide)).to(x.dtype)
-            with naming({**FLOAT32, **GAP_CAUSES}):
+            with naming({**GAP_CAUSES}):
                 expect_call(
                     solution,
                     (f, derivative, x),

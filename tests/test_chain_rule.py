@@ -1,33 +1,15 @@
-"""Module 5, the chain rule: compositions against their closed forms, dy/dx = dy/du · du/dx, and near misses.
-
-The first section holds checks that the chain_rule, gradient_mechanics, higher_order and jacobians tests share
-(candidates for tests/kata/checks.py): expect_answer (expect_call with tolerances that follow the dtype, and causes
-for wrong shapes and for float64 answers right only to float32 precision), torch_calls_seen (the torch calls a
-solution's own code makes: which functions, in which grad mode, with a batch of seeds or not),
-expect_parts_by_autograd (each part of a tuple answer made by autograd, not multiplied together by hand) and
-expect_differentiated (an n-th derivative differentiated n times in a row, in either mode, by the probe).
-"""
-
-import contextlib
-import inspect
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+"""Module 5, the chain rule: compositions against their closed forms, dy/dx = dy/du · du/dx, and near misses."""
 
 import pytest
 import torch
-from torch.overrides import TorchFunctionMode
 
 from tests.kata.checks import (
-    ATOL,
-    RTOL,
-    Mechanic,
     NearMiss,
-    distinct_reprs,
+    expect_call,
     expect_inputs_untouched,
     expect_like,
     expect_made_by_autograd,
-    expect_no_autograd,
+    expect_scaling,
     fail,
     passes,
     random_tensor,
@@ -36,225 +18,7 @@ from tests.kata.checks import (
     slope_by_autograd,
     square,
 )
-from tests.kata.solution import PROBE_SCALE, Solution, short_repr
-
-# ---- Shared checks ----------------------------------------------------------------------------------------------
-
-# A float64 answer is held to float64's precision: one computed in float32 and cast back is off by about 1e-7.
-FLOAT64_TOLERANCES = {"rtol": 1e-9, "atol": 1e-9}
-
-
-def tolerances(expected: Any) -> dict[str, float]:
-    """The precision the task implies: float32's for float32 answers, float64's own where every part is float64."""
-    parts = expected if isinstance(expected, tuple) else (expected,)
-    if all(isinstance(part, torch.Tensor) and part.dtype == torch.float64 for part in parts):
-        return dict(FLOAT64_TOLERANCES)
-    return {"rtol": RTOL, "atol": ATOL}
-
-
-def precision_problem(got: Any, expected: Any) -> str | None:
-    """A float64 answer right to float32's precision only: computed in float32 somewhere, then cast back."""
-    pairs = zip(got, expected) if isinstance(expected, tuple) and isinstance(got, (tuple, list)) else [(got, expected)]
-    for got_part, expected_part in pairs:
-        comparable = (
-            isinstance(got_part, torch.Tensor)
-            and isinstance(expected_part, torch.Tensor)
-            and got_part.dtype == expected_part.dtype == torch.float64
-            and got_part.shape == expected_part.shape
-            and not got_part.requires_grad
-        )
-        if not comparable:
-            continue
-        if torch.allclose(got_part, expected_part, **FLOAT64_TOLERANCES):
-            continue
-        if torch.allclose(got_part, expected_part, rtol=RTOL, atol=ATOL):
-            shown_expected, shown_got = distinct_reprs(expected_part, got_part)
-            return (
-                f"expected {shown_expected}, got {shown_got}: right to float32's precision only; computed in "
-                "float32 somewhere (torch.tensor(x.tolist()), .float())? Keep the float64 throughout"
-            )
-    return None
-
-
-def shape_or_dtype_problem(got: Any, expected: Any, shapes: dict[tuple[int, ...], str]) -> str | None:
-    """A wrong shape that `shapes` names the mistake of, or float32 where the task asks for float64."""
-    if not (isinstance(got, torch.Tensor) and isinstance(expected, torch.Tensor)):
-        return None
-    if got.shape != expected.shape:
-        cause = shapes.get(tuple(got.shape))
-        return f"expected shape {list(expected.shape)}, got {list(got.shape)}: {cause}" if cause else None
-    if got.dtype == torch.float32 and expected.dtype == torch.float64:
-        return (
-            "expected dtype torch.float64, got torch.float32: the float64 was lost on the way (a new tensor from "
-            "Python floats, or .float()); work on a copy (.clone()), which keeps the dtype"
-        )
-    return None
-
-
-def expect_answer(
-    solution: Solution,
-    args: Sequence[Any],
-    expected: Any,
-    *,
-    shapes: dict[tuple[int, ...], str] | None = None,
-    likely: dict[str, Any] | None = None,
-    autograd: bool | None = True,
-    mechanics: Sequence[Mechanic] = (),
-    untouched: bool = True,
-    **tolerance: float,
-) -> Any:
-    """expect_call (tests/kata/checks.py) with tolerances that follow expected's dtype unless given, and causes for
-    a wrong shape that `shapes` names ({shape: the mistake that gives it}), for float32 where float64 was asked,
-    and for a float64 answer right only to float32's precision."""
-    got = solution(*args)
-    problem = shape_or_dtype_problem(got, expected, shapes or {}) or precision_problem(got, expected)
-    if problem:
-        fail(f"{solution.call}: {problem}")
-    expect_like(got, expected, solution.call, likely=likely, **{**tolerances(expected), **tolerance})
-    if untouched:
-        expect_inputs_untouched(solution)
-    if autograd:
-        expect_made_by_autograd(solution, got, expected)
-    elif autograd is False:
-        expect_no_autograd(solution)
-    for mechanic in mechanics:
-        mechanic.expect(solution)
-    return got
-
-
-@dataclass(frozen=True)
-class TorchCall:
-    """One torch call a solution's own code made."""
-
-    name: str  # the function's __name__: "pow", "detach", "softplus", "grad", "_make_dual"...
-    grad_enabled: bool  # whether grad mode was on while it ran (off inside torch.no_grad())
-    batched_seeds: bool  # an autograd call seeding a whole batch at once, one seed per row of a Jacobian
-
-
-def is_batched(value: Any) -> bool:
-    """Whether a tensor is one that torch.func.vmap maps over (its private test; absent, no tensor counts)."""
-    test = getattr(getattr(torch._C, "_functorch", None), "is_batchedtensor", None)
-    return isinstance(value, torch.Tensor) and test is not None and bool(test(value))
-
-
-def seeds_batched(func: Any, args: tuple, kwargs: dict) -> bool:
-    """Whether an autograd call seeds a batch of rows at once: torch.autograd.grad(..., is_grads_batched=True), as
-    torch.autograd.functional.jacobian(vectorize=True) does, or seeds vmapped over, as jacrev and jacfwd do."""
-    if func is torch.autograd.grad:
-        call = inspect.signature(torch.autograd.grad).bind(*args, **kwargs).arguments
-        if call.get("is_grads_batched"):
-            return True
-        seeds = call.get("grad_outputs")
-    elif func is torch._make_dual:
-        seeds = args[1] if len(args) > 1 else kwargs.get("tangent")
-    else:
-        return False
-    return any(is_batched(seed) for seed in (seeds if isinstance(seeds, (list, tuple)) else [seeds]))
-
-
-class TorchCalls(TorchFunctionMode):
-    """Notes each torch call it sees: its name, the grad mode, whether it seeds a batch."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[TorchCall] = []
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        name = getattr(func, "__name__", "")
-        self.calls.append(TorchCall(name, torch.is_grad_enabled(), seeds_batched(func, args, kwargs)))
-        return func(*args, **kwargs)
-
-    def names(self) -> set[str]:
-        return {call.name for call in self.calls}
-
-
-@contextlib.contextmanager
-def torch_calls_seen(solution: Solution) -> Iterator[TorchCalls]:
-    """While active, each call of the solution (the probe's too) notes, afresh, the torch calls its code makes.
-
-    The watch runs inside the kata's recorder, around the solution alone: it sees the learner's calls, not the
-    checks' own, and adds none to solution.torch_calls.
-    """
-    seen = TorchCalls()
-    target = solution.target
-
-    def watched(*args: Any) -> Any:
-        seen.calls = []
-        with seen:
-            return target(*args)
-
-    solution.target = watched
-    try:
-        yield seen
-    finally:
-        solution.target = target
-
-
-def expect_parts_by_autograd(solution: Solution, got: Any, names: Sequence[str], hint: str) -> None:
-    """After right values: each part of a tuple answer scales with autograd's gradients, as autograd's output does.
-
-    The call runs again with autograd's seeds scaled by PROBE_SCALE: a gradient autograd made scales by it too; a
-    product of two gradients multiplied by hand scales by its square. hint: what to do instead.
-    """
-    try:
-        again = solution.again_probing()
-    except LookupError:
-        return
-    except (Exception, pytest.fail.Exception):  # it could not even run with other gradients: they made it
-        return
-    for name, part, part_again in zip(names, got, again):
-        if not (isinstance(part, torch.Tensor) and isinstance(part_again, torch.Tensor)):
-            continue
-        part, part_again = part.detach().double(), part_again.detach().double()
-        nonzero = part.abs() > 1e-6
-        if part.shape != part_again.shape or not nonzero.any():
-            continue
-        if torch.allclose(part_again, PROBE_SCALE * part, rtol=1e-4, atol=1e-6):
-            continue
-        ratio = (part_again[nonzero] / part[nonzero]).median().item()
-        fail(
-            f"{solution.call}: {name} is right, but autograd did not make it as it stands: scaling autograd's "
-            f"gradients by {PROBE_SCALE} scaled it by {ratio:.3g}, not {PROBE_SCALE}; {hint}"
-        )
-
-
-def expect_differentiated(solution: Solution, got: Any, order: int, task: str) -> None:
-    """After a right value: autograd differentiated `order` times in a row, each derivative built from the last.
-
-    The call runs again with every seed autograd gets scaled by PROBE_SCALE: each differentiation seeds its own
-    pass, so a k-th derivative scales by PROBE_SCALE ** k, in reverse mode (create_graph=True) and forward mode
-    (nested jvp, jacfwd) alike. A finite difference of first derivatives scales by PROBE_SCALE once.
-    (tests/kata/checks.py's higher_order() reads forward-mode nesting off dual-number levels, which nested
-    torch.func.jvp and jacfwd(jacfwd(f)) do not show: it turns those honest solutions away.)
-    """
-    if not isinstance(got, torch.Tensor):
-        return
-    try:
-        again = solution.again_probing()
-    except LookupError:
-        return
-    except (Exception, pytest.fail.Exception):  # it could not even run with other gradients: they made it
-        return
-    if not isinstance(again, torch.Tensor) or again.shape != got.shape:
-        return
-    got, again = got.detach().double(), again.detach().double()
-    nonzero = got.abs() > 1e-6 * max(1.0, got.abs().max().item())
-    if not nonzero.any():
-        return
-    scale = PROBE_SCALE**order
-    if torch.allclose(again[nonzero], scale * got[nonzero], rtol=1e-3, atol=0.0):
-        return
-    ratio = (again[nonzero] / got[nonzero]).median().item()
-    fail(
-        f"{solution.call}: the value is right, but no derivative was differentiated again: scaling autograd's "
-        f"gradients by {PROBE_SCALE} scaled it by {ratio:.3g}, not {scale:g} as {order} differentiations in a "
-        "row would; without create_graph=True a gradient is a constant to autograd (a difference of gradients "
-        f"is a finite difference, not a derivative); {task}"
-    )
-
-
-# ---- The exercises ----------------------------------------------------------------------------------------------
+from tests.kata.solution import short_repr
 
 
 def grids() -> list[torch.Tensor]:
@@ -269,7 +33,7 @@ def grids() -> list[torch.Tensor]:
 @pytest.mark.exercise("chain_rule.sin_of_square_at")
 def test_sin_of_square_at(solution):
     for x in grids():
-        expect_answer(
+        expect_call(
             solution,
             (x,),
             torch.cos(x**2) * 2 * x,
@@ -283,7 +47,7 @@ def test_sin_of_square_at(solution):
 @pytest.mark.exercise("chain_rule.gaussian_at")
 def test_gaussian_at(solution):
     for x in grids():
-        expect_answer(
+        expect_call(
             solution,
             (x,),
             -x * torch.exp(-(x**2) / 2),
@@ -302,19 +66,18 @@ READY_MADE_SOFTPLUS = {"softplus", "logaddexp", "logsumexp"}
 def test_log_one_plus_exp_at(solution):
     wide = torch.tensor([-20.0, -9.5, 7.25, 20.0])  # the ends of the range the docstring promises
     for x in [*grids(), wide, wide.double()]:
-        with torch_calls_seen(solution) as seen:
-            expect_answer(
-                solution,
-                (x,),
-                torch.sigmoid(x),
-                likely={
-                    "eˣ, the slope of 1 + eˣ: take its log too": torch.exp(x),
-                    "1 everywhere, the slope of log(eˣ) + 1 = x + 1: the 1 goes inside the log, log(1 + eˣ)": (
-                        torch.ones_like(x)
-                    ),
-                },
-            )
-        ready_made = sorted(seen.names() & READY_MADE_SOFTPLUS)
+        expect_call(
+            solution,
+            (x,),
+            torch.sigmoid(x),
+            likely={
+                "eˣ, the slope of 1 + eˣ: take its log too": torch.exp(x),
+                "1 everywhere, the slope of log(eˣ) + 1 = x + 1: the 1 goes inside the log, log(1 + eˣ)": (
+                    torch.ones_like(x)
+                ),
+            },
+        )
+        ready_made = sorted({op.name for op in solution.ops} & READY_MADE_SOFTPLUS)
         if ready_made:
             fail(
                 f"{solution.call}: the values are right, but {ready_made[0]} is log(1 + eˣ) ready-made, one "
@@ -343,17 +106,15 @@ def expect_chain(solution, args, expected, names, du_dx=None, mechanics=(), prob
     if isinstance(got, (tuple, list)) and len(got) == len(expected):
         parts = [got[0], du_dx, got[1]] if du_dx is not None else list(got)
         expect_chain_rule_holds(solution.call, *parts)
-    problem = precision_problem(got, expected)
-    if problem:
-        fail(f"{solution.call}: {problem}")
-    expect_like(got, expected, solution.call, **tolerances(expected))
+    expect_like(got, expected, solution.call)
     expect_inputs_untouched(solution)
     if probe_parts:
-        expect_parts_by_autograd(
+        expect_scaling(
             solution,
             got,
-            names,
+            [1] * len(names),
             "take each part from autograd (dy/dx through outer(inner(x)) itself), not as a product of the others",
+            names,
         )
     expect_made_by_autograd(solution, got, expected)
     for mechanic in mechanics:

@@ -12,13 +12,14 @@ from tests.kata.checks import (
     NearMiss,
     cube,
     differentiating,
+    expect_call,
+    expect_scaling,
     fail,
     point_pairs,
     random_tensor,
     rejects,
 )
 from tests.kata.solution import short_repr
-from tests.test_chain_rule import expect_answer, expect_differentiated
 
 
 def grids() -> list[torch.Tensor]:
@@ -67,12 +68,12 @@ def test_first_derivative(solution):
     for f, derivative in cases:
         for x in grids():
             leaf = x.clone().requires_grad_()
-            expect_answer(solution, (f, leaf), derivative(x), mechanics=(only_autograd_grad(BY_AUTOGRAD_GRAD),))
+            expect_call(solution, (f, leaf), derivative(x), mechanics=(only_autograd_grad(BY_AUTOGRAD_GRAD),))
             expect_grad_untouched(solution, "the .grad of the weight inside f", weight)
     # An x that comes with a .grad of its own, from an earlier backward(): it stays as it was too.
     leaf = grids()[0].requires_grad_()
     leaf.grad = torch.full_like(leaf, 7.0)
-    expect_answer(solution, (cube, leaf), 3 * leaf.detach() ** 2, mechanics=(only_autograd_grad(BY_AUTOGRAD_GRAD),))
+    expect_call(solution, (cube, leaf), 3 * leaf.detach() ** 2, mechanics=(only_autograd_grad(BY_AUTOGRAD_GRAD),))
 
 
 SECOND_DERIVATIVES = [  # f, f', f''
@@ -87,7 +88,7 @@ SECOND_DERIVATIVES = [  # f, f', f''
 def test_second_derivative(solution):
     for f, first, second in SECOND_DERIVATIVES:
         for index, x in enumerate(grids()):
-            got = expect_answer(
+            got = expect_call(
                 solution,
                 (f, x),
                 second(x),
@@ -95,7 +96,7 @@ def test_second_derivative(solution):
                 mechanics=(only_autograd_grad(TWICE_BY_AUTOGRAD_GRAD),),
             )
             if f is cube and index == 0:  # once a test, as the probe runs the call again
-                expect_differentiated(solution, got, 2, TWICE_BY_AUTOGRAD_GRAD)
+                expect_scaling(solution, got, 2, TWICE_BY_AUTOGRAD_GRAD)
 
 
 NTH_DERIVATIVES = [  # coefficients and the n to test: up to two past the degree, where every derivative is 0
@@ -123,7 +124,7 @@ def polynomial_derivative(coefficients: list[float], x: torch.Tensor, n: int) ->
 
 def expect_nth_derivative(solution, coefficients: list[float], x: torch.Tensor, n: int, probe: bool) -> None:
     degree = len(coefficients) - 1
-    got = expect_answer(
+    got = expect_call(
         solution,
         (coefficients, x, n),
         polynomial_derivative(coefficients, x, n),
@@ -142,7 +143,7 @@ def expect_nth_derivative(solution, coefficients: list[float], x: torch.Tensor, 
         autograd=True if n <= degree else None,
     )
     if probe and 2 <= n <= degree:  # expect_answer's own probe looks at one call: a first derivative
-        expect_differentiated(solution, got, n, NTH_BY_AUTOGRAD)
+        expect_scaling(solution, got, n, NTH_BY_AUTOGRAD)
 
 
 @pytest.mark.exercise("higher_order.nth_derivative")
@@ -199,7 +200,7 @@ MIXED_BY_AUTOGRAD = "this exercise is about differentiating ∂f/∂u itself (cr
 def test_mixed_partial(solution):
     for f, mixed, twice_in_u, in_u in MIXED_PARTIALS:
         for index, (u, v) in enumerate(point_pairs((1.0, 2.0), count=1, seed=73, low=-2.0, high=2.0)):
-            got = expect_answer(
+            got = expect_call(
                 solution,
                 (f, u, v),
                 torch.tensor(mixed(u, v), dtype=torch.float32),
@@ -209,7 +210,7 @@ def test_mixed_partial(solution):
                 },
             )
             if f is uv_plus_u2 and index == 0:  # once a test, as the probe runs the call again
-                expect_differentiated(solution, got, 2, MIXED_BY_AUTOGRAD)
+                expect_scaling(solution, got, 2, MIXED_BY_AUTOGRAD)
 
 
 def rosenbrock(p):
@@ -255,7 +256,7 @@ def test_hessian_matrix(solution):
             [torch.tensor([1.0, 2.0]), random_tensor(2, seed=75, scale=2, dtype=torch.float64)]
         ):
             expected = torch.tensor(hessian(*point.tolist()), dtype=point.dtype)
-            got = expect_answer(
+            got = expect_call(
                 solution,
                 (f, point),
                 expected,
@@ -263,7 +264,7 @@ def test_hessian_matrix(solution):
                 **({"rtol": 1e-4} if point.dtype == torch.float32 else {}),
             )
             if f is p0_squared_p1 and index == 0:  # once a test, as the probe runs the call again
-                expect_differentiated(solution, got, 2, HESSIAN_BY_AUTOGRAD)
+                expect_scaling(solution, got, 2, HESSIAN_BY_AUTOGRAD)
 
 
 def slope_by(**grad_options):

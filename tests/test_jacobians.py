@@ -5,17 +5,7 @@ import math
 import pytest
 import torch
 
-from tests.kata.checks import NearMiss, fail, passes, random_tensor, rejects, reverse_mode, square, step
-from tests.test_chain_rule import expect_answer, torch_calls_seen
-
-
-def expect_no_whole_jacobian(solution, seen, task: str) -> None:
-    """Fail if an autograd call seeded a batch of rows at once: all of J, built to read a product or a diagonal off."""
-    if any(call.batched_seeds for call in seen.calls):
-        fail(
-            f"{solution.call}: the value is right, but it built the whole Jacobian, seeding all its rows at once "
-            f"(jacrev, jacfwd, jacobian(vectorize=True) or a vmap over seeds); {task}"
-        )
+from tests.kata.checks import NearMiss, expect_call, fail, passes, random_tensor, rejects, reverse_mode, square, step
 
 
 def expect_no_loop(solution, args_of_size, items: str, why: str) -> None:
@@ -58,7 +48,7 @@ GRADIENT_SHAPES = {(): "one number, f(x) itself? ∇f(x) has one partial per ent
 def test_gradient(solution):
     for f, gradient in GRADIENTS:
         for x in grids():
-            expect_answer(solution, (f, x), gradient(x), shapes=GRADIENT_SHAPES)
+            expect_call(solution, (f, x), gradient(x), shapes=GRADIENT_SHAPES)
 
 
 MATRIX = torch.tensor([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0]])
@@ -109,15 +99,13 @@ def test_vector_jacobian_product(solution):
             likely = {"v ignored: y.sum().backward() is the product with v = (1, …, 1)": jac.sum(0)}
             if is_square(jac):
                 likely["J v, not vᵀJ: v weighs the outputs, the rows of J"] = jac @ v
-            with torch_calls_seen(solution) as seen:
-                expect_answer(
-                    solution,
-                    (f, x, v),
-                    v @ jac,
-                    likely=likely,
-                    mechanics=(reverse_mode("backward(gradient=v); jvp is forward mode"), passes(1, VJP)),
-                )
-            expect_no_whole_jacobian(solution, seen, VJP)
+            expect_call(
+                solution,
+                (f, x, v),
+                v @ jac,
+                likely=likely,
+                mechanics=(reverse_mode("backward(gradient=v); jvp is forward mode"), passes(1, VJP)),
+            )
 
 
 ELEMENTWISE = [
@@ -136,15 +124,16 @@ DIAGONAL = f"this exercise is about {ONE_PASS_DIAGONAL}"
 def test_elementwise_jacobian(solution):
     for f, derivative in ELEMENTWISE:
         for x in grids():
-            with torch_calls_seen(solution) as seen:
-                expect_answer(
-                    solution,
-                    (f, x),
-                    torch.diag(derivative(x)),
-                    shapes={tuple(x.shape): "the diagonal's vector, not the (n, n) matrix: torch.diag turns it into J"},
-                    mechanics=(reverse_mode(f"{ONE_PASS_DIAGONAL}; jvp is forward mode"), passes(1, DIAGONAL)),
-                )
-            expect_no_whole_jacobian(solution, seen, DIAGONAL)
+            expect_call(
+                solution,
+                (f, x),
+                torch.diag(derivative(x)),
+                shapes={tuple(x.shape): "the diagonal's vector, not the (n, n) matrix: torch.diag turns it into J"},
+                mechanics=(
+                    reverse_mode(f"{ONE_PASS_DIAGONAL}; jvp is forward mode"),
+                    passes(1, DIAGONAL, vmapped_ok=True),
+                ),
+            )
 
 
 @pytest.mark.exercise("jacobians.jacobian_matrix")
@@ -157,7 +146,7 @@ def test_jacobian_matrix(solution):
                 tuple(x.shape): "one vector, the sum trick's vᵀJ with v = (1, …, 1): J has a row per output",
                 tuple(jac.T.shape): "transposed: J has a row per output (m) and a column per input (n)",
             }
-            expect_answer(solution, (f, x), jac, likely=likely, shapes=shapes)
+            expect_call(solution, (f, x), jac, likely=likely, shapes=shapes)
 
 
 def linear_model_data(n: int, d: int, seed: int, dtype: torch.dtype = torch.float32):
@@ -181,7 +170,7 @@ def test_per_sample_gradients(solution):
     ]
     for w, inputs, targets in datasets:
         residuals = (inputs @ w - targets).unsqueeze(1)
-        expect_answer(
+        expect_call(
             solution,
             (w, inputs, targets),
             2 * residuals * inputs,

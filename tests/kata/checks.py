@@ -15,16 +15,17 @@ from tests.kata.solution import PROBE_SCALE, AutogradCall, Solution, short_repr
 
 RTOL = 1e-5
 ATOL = 1e-5
-# Causes for `naming`: a dtype that went wrong in a way `likely` cannot name.
-FLOAT64 = (
-    "a Python float makes a float32 tensor (torch.tensor(x)); float64 comes from .double() or "
-    "dtype=torch.float64, or from torch.func.jvp/jacfwd on a 0-dim tensor times a Python float (2.0 * x), "
-    "which .float() undoes"
-)
-FLOAT32 = {
-    "expected dtype torch.float64, got torch.float32": (
-        "the float64 points came back float32: x.clone() keeps x's dtype, torch.tensor(x.tolist()) or .float() does not"
-    )
+# A float64 answer is held to float64's precision: one computed in float32 and cast back is off by about 1e-7.
+FLOAT64_TOLERANCES = {"rtol": 1e-9, "atol": 1e-9}
+DTYPE_CAUSES = {  # (expected, got): how that dtype came about
+    (torch.float32, torch.float64): (
+        "a Python float makes a float32 tensor (torch.tensor(x)); float64 comes from .double() or "
+        "dtype=torch.float64, or from torch.func.jvp/jacfwd on a 0-dim tensor times a Python float (2.0 * x), "
+        "which .float() undoes"
+    ),
+    (torch.float64, torch.float32): (
+        "the float64 was lost on the way: x.clone() keeps x's dtype, torch.tensor(x.tolist()) or .float() does not"
+    ),
 }
 
 
@@ -86,7 +87,8 @@ def value_problem(
         cause = next((why for why, wrong in likely.items() if same_values(got, torch.as_tensor(wrong))), None)
         return f"expected shape {list(expected.shape)}, got {list(got.shape)}" + (f": {cause}" if cause else "")
     if got.dtype != expected.dtype:
-        return f"expected dtype {expected.dtype}, got {got.dtype}"
+        cause = DTYPE_CAUSES.get((expected.dtype, got.dtype))
+        return f"expected dtype {expected.dtype}, got {got.dtype}" + (f": {cause}" if cause else "")
     if got.isnan().any() and not expected.isnan().any():
         return f"got NaN: {short_repr(got)}"
     # torch.isclose applies assert_close's rule, |got - expected| <= atol + rtol * |expected|, without its cost:
@@ -94,6 +96,12 @@ def value_problem(
     close = torch.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
     if close.all():
         return None
+    if expected.dtype == torch.float64 and torch.allclose(got, expected, rtol=RTOL, atol=ATOL, equal_nan=True):
+        shown_expected, shown_got = distinct_reprs(expected, got)
+        return (
+            f"expected {shown_expected}, got {shown_got}: right to float32's precision only; computed in float32 "
+            "somewhere (torch.tensor(x.tolist()), .float())? Keep the float64 throughout"
+        )
     shown_expected, shown_got = distinct_reprs(expected, got)
     message = f"expected {shown_expected}, got {shown_got}"
     if close.numel() > 1:
@@ -128,16 +136,20 @@ def expect_like(
     expected: Any,
     where: str,
     *,
-    rtol: float = RTOL,
-    atol: float = ATOL,
+    rtol: float | None = None,
+    atol: float | None = None,
     likely: dict[str, Any] | None = None,
     calls: list[AutogradCall] | None = None,
 ) -> None:
     """Fail unless `got` matches `expected` (a tensor, numpy array, or tuple of them) in type, shape, dtype, value.
 
+    rtol, atol: float32's by default, float64's own where every part of `expected` is float64.
     likely: {cause: wrong value} for mistakes this exercise invites; for a tuple, a wrong tuple, item by item.
     calls: the autograd calls that made `got`, where known, so that a cause can say what they did.
     """
+    defaults = default_tolerances(expected)
+    rtol = defaults["rtol"] if rtol is None else rtol
+    atol = defaults["atol"] if atol is None else atol
     problem = type_problem(got, expected)
     if problem is None and isinstance(expected, tuple):
         for index, (got_item, expected_item) in enumerate(zip(got, expected)):
@@ -185,7 +197,9 @@ def expect_call(
     autograd: bool | None = True,
     mechanics: Sequence["Mechanic"] = (),
     untouched: bool = True,
-    **tolerances: Any,
+    shapes: dict[tuple[int, ...], str] | None = None,
+    likely: dict[str, Any] | None = None,
+    **tolerances: float,
 ) -> Any:
     """Call the solution and check what it returned, then what its task asks of how it got there.
 
@@ -193,9 +207,15 @@ def expect_call(
       autograd computed), False where it says by hand (autograd must not run), None where it says neither.
     mechanics: the autograd mechanics the lesson is about, each checked on the calls the solution made.
     untouched: whether the caller's tensors must come back as they went in (values, requires_grad, .grad).
+    shapes: {wrong shape: the mistake that gives it}, for a result of a wrong shape.
+    likely: {cause: wrong value}, for a result of the right shape and a wrong value (see expect_like).
+    rtol, atol: float32's by default, float64's own where every part of `expected` is float64.
     """
     got = solution(*args)
-    expect_like(got, expected, solution.call, calls=solution.autograd, **tolerances)
+    wrong_shape = shapes and isinstance(got, torch.Tensor) and shapes.get(tuple(got.shape))
+    if wrong_shape and isinstance(expected, torch.Tensor) and got.shape != expected.shape:
+        fail(f"{solution.call}: expected shape {list(expected.shape)}, got {list(got.shape)}: {wrong_shape}")
+    expect_like(got, expected, solution.call, likely=likely, calls=solution.autograd, **tolerances)
     if untouched:
         expect_inputs_untouched(solution)
     if autograd:
@@ -205,6 +225,14 @@ def expect_call(
     for mechanic in mechanics:
         mechanic.expect(solution)
     return got
+
+
+def default_tolerances(expected: Any) -> dict[str, float]:
+    """The precision the task implies: float32's for float32 answers, float64's own where every part is float64."""
+    parts = expected if isinstance(expected, tuple) else (expected,)
+    if all(isinstance(part, torch.Tensor) and part.dtype == torch.float64 for part in parts):
+        return dict(FLOAT64_TOLERANCES)
+    return {"rtol": RTOL, "atol": ATOL}
 
 
 def expect_inputs_untouched(solution: Solution) -> None:
@@ -243,6 +271,51 @@ def expect_made_by_autograd(solution: Solution, got: Any, expected: Any) -> None
             f"{solution.call}: the value is right, but autograd did not make it: it stays the same when "
             f"autograd's gradients are scaled by {PROBE_SCALE}; return what backward(), torch.autograd.grad or "
             "torch.func computed, not a value computed beside them"
+        )
+
+
+def expect_scaling(
+    solution: Solution, got: Any, orders: int | Sequence[int | None], task: str, names: Sequence[str] = ()
+) -> None:
+    """After right values: each part scales with autograd's seeds as a derivative of its order does.
+
+    The call runs again with every seed autograd gets scaled by PROBE_SCALE: a first derivative autograd made
+    scales by PROBE_SCALE too, and a k-th derivative, each derivative built from the last (create_graph=True, or
+    nested forward mode), by PROBE_SCALE ** k. A part typed in does not scale; a product of two gradients
+    multiplied by hand scales by the square; a finite difference of first derivatives by PROBE_SCALE only once.
+    orders: one order, or for a tuple result the order of each part (None: not a derivative, left alone).
+    names: what each part of a tuple result is called in the messages.
+    """
+    tuple_result = isinstance(got, (tuple, list))
+    parts, wanted = (got, list(orders)) if tuple_result else ((got,), [orders])
+    names = list(names) or ["the value"] * len(parts)
+    try:
+        again = solution.again_probing()
+    except LookupError:  # inputs that cannot be made afresh
+        return
+    except (Exception, pytest.fail.Exception):  # it could not even run with other gradients: they made it
+        return
+    again_parts = again if tuple_result else (again,)
+    if not isinstance(again_parts, (tuple, list)) or len(again_parts) != len(parts):
+        return
+    for name, order, part, part_again in zip(names, wanted, parts, again_parts):
+        if order is None or not all(isinstance(item, (torch.Tensor, np.ndarray)) for item in (part, part_again)):
+            continue
+        part, part_again = (torch.as_tensor(item).detach().double() for item in (part, part_again))
+        nonzero = part.abs() > 1e-6 * max(1.0, part.abs().max().item()) if part.numel() else part.bool()
+        if part.shape != part_again.shape or not nonzero.any():
+            continue
+        scale = PROBE_SCALE**order
+        if torch.allclose(part_again[nonzero], scale * part[nonzero], rtol=1e-3, atol=0.0):
+            continue
+        ratio = (part_again[nonzero] / part[nonzero]).median().item()
+        scaled = f"scaling autograd's gradients by {PROBE_SCALE} scaled it by {ratio:.3g}, not {scale:g}"
+        if order == 1:
+            fail(f"{solution.call}: {name} is right, but autograd did not make it as it stands: {scaled}; {task}")
+        fail(
+            f"{solution.call}: the value is right, but no derivative was differentiated again: {scaled} as "
+            f"{order} differentiations in a row would; without create_graph=True a gradient is a constant to "
+            f"autograd (a difference of gradients is a finite difference, not a derivative); {task}"
         )
 
 
@@ -294,51 +367,33 @@ def reverse_mode(task: str) -> Mechanic:
     return Mechanic(problem)
 
 
-def passes(count: int, task: str, apis: tuple[str, ...] = ("backward", "autograd.grad")) -> Mechanic:
+def passes(
+    count: int, task: str, apis: tuple[str, ...] = ("backward", "autograd.grad"), vmapped_ok: bool = False
+) -> Mechanic:
     """Exactly `count` reverse-mode passes of the given kinds, and no other differentiating call.
 
     The default counts backward() and torch.autograd.grad alike: one pass of either is the sum trick. An exercise
-    about what backward() does to .grad counts only ("backward",). A vectorized pass (vmap) is one per seed: refused.
+    about what backward() does to .grad counts only ("backward",). A pass seeding a batch of rows at once
+    (jacrev, jacobian(vectorize=True)) is one per row: refused; one through a function vmapped over points
+    (vmap(grad(f))) is one per point: refused unless `vmapped_ok`.
     """
 
     def problem(calls: list[AutogradCall]) -> str | None:
         ran = [call.api for call in differentiating(calls)]
         counted = sum(api in apis for api in ran)
         if any(call.batched for call in calls):
-            return f"it ran a pass per point, vectorized (torch.func.vmap, jacrev, jacobian(vectorize=True)); {task}"
+            return (
+                "it built the whole Jacobian, seeding all its rows at once (jacrev, jacfwd, "
+                f"jacobian(vectorize=True) or a vmap over seeds); {task}"
+            )
+        if not vmapped_ok and any(call.vmapped for call in calls):
+            return f"it ran a pass per point, vectorized (torch.func.vmap of grad); {task}"
         if counted == count and len(ran) == count:
             return None
         kinds = " or ".join("backward()" if api == "backward" else f"torch.{api}" for api in apis)
         others = sorted({api for api in ran if api not in apis})
         instead = f", and {', '.join(others)}" if others else ""
         return f"it ran {counted} {kinds} pass{'' if counted == 1 else 'es'}{instead}; {task}"
-
-    return Mechanic(problem)
-
-
-def retained_graphs(task: str) -> Mechanic:
-    """Every backward() pass but the last keeps the graph (retain_graph=True) for the next."""
-
-    def problem(calls: list[AutogradCall]) -> str | None:
-        passes = [call for call in calls if call.api == "backward"]
-        if all(call.retain_graph for call in passes[:-1]):
-            return None
-        return f"a backward() pass before the last did not keep the graph; {task}"
-
-    return Mechanic(problem)
-
-
-def higher_order(task: str) -> Mechanic:
-    """A derivative that autograd differentiates again: create_graph=True, or forward mode at nested levels."""
-
-    def problem(calls: list[AutogradCall]) -> str | None:
-        levels = {call.level for call in calls if call.mode == "forward"}
-        if any(call.create_graph for call in calls) or len(levels) > 1:
-            return None
-        return (
-            "no derivative was differentiated again: without create_graph=True a gradient is a constant to "
-            f"autograd (a difference of gradients is a finite difference, not a derivative); {task}"
-        )
 
     return Mechanic(problem)
 
@@ -461,24 +516,6 @@ def expect_same_again(solution, args) -> None:
             f"{solution.call}: called twice, it returned {short_repr(first)}, then {short_repr(again)}: a leaf "
             "kept between calls adds each backward() into its .grad; make the leaf afresh in each call"
         )
-
-
-def expect_each_by_autograd(solution, got, expected, names: tuple[str | None, ...]) -> None:
-    """The provenance probe part by part: each named non-zero part of a tuple result must change with autograd's
-    gradients (checks.py's probe passes a tuple when any one part changes). A part named None is not probed."""
-    try:
-        again = solution.again_probing()
-    except (Exception, pytest.fail.Exception):  # it could not run with other gradients: they made it
-        return
-    if not isinstance(again, (tuple, list)) or len(again) != len(expected):
-        return
-    for name, got_item, again_item, expected_item in zip(names, got, again, expected):
-        if name and has_nonzero(expected_item) and same_values(got_item, again_item):
-            fail(
-                f"{solution.call}: the values are right, but autograd did not make {name}: it stays the same when "
-                f"autograd's gradients are scaled by {PROBE_SCALE}; return what autograd computed for it, not a "
-                "value computed beside it"
-            )
 
 
 def beside_backward(closed_form: Callable) -> Callable:

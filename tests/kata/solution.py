@@ -327,7 +327,8 @@ class AutogradCall:
     retain_graph: bool = False
     seeded: bool = False  # an explicit gradient=, grad_outputs= or tangent rather than implicit ones
     level: int | None = None  # a dual number's forward-AD level
-    batched: bool = False  # one pass for a batch of seeds at once (vmap, jacrev, is_grads_batched): a pass per seed
+    batched: bool = False  # seeds for a batch of rows at once (jacrev, jacfwd, is_grads_batched): a pass per row
+    vmapped: bool = False  # a pass through a function vmapped over points (vmap(grad(f))): a pass per point
     detail: str = ""  # the optimizer's class, for optimizer.step
 
 
@@ -374,9 +375,16 @@ def tensor_backward(recorder: "AutogradRecorder", args: tuple, kwargs: dict) -> 
     call = bound(torch.Tensor.backward, args, kwargs).arguments
     create = bool(call["create_graph"])
     seeded = call["gradient"] is not None
-    many = batched(call["self"], call["gradient"])
     recorder.note(
-        AutogradCall("backward", "reverse", create, bool(call["retain_graph"] or create), seeded=seeded, batched=many),
+        AutogradCall(
+            "backward",
+            "reverse",
+            create,
+            bool(call["retain_graph"] or create),
+            seeded=seeded,
+            batched=batched(call["gradient"]),
+            vmapped=batched(call["self"]),
+        ),
     )
     if recorder.probing:
         (root,), (seed,) = seed_roots(call["self"], call["gradient"])
@@ -401,9 +409,12 @@ def autograd_grad(recorder: "AutogradRecorder", args: tuple, kwargs: dict) -> tu
     create = bool(call["create_graph"])
     seeds = call["grad_outputs"]
     seeded = seeds is not None and any(seed is not None for seed in as_list(seeds))
-    many = bool(call["is_grads_batched"]) or batched(call["outputs"], seeds)
+    many = bool(call["is_grads_batched"]) or batched(seeds)
     retain = bool(call["retain_graph"] or create)
-    recorder.note(AutogradCall("autograd.grad", "reverse", create, retain, seeded=seeded, batched=many))
+    vmapped = batched(call["outputs"])
+    recorder.note(
+        AutogradCall("autograd.grad", "reverse", create, retain, seeded=seeded, batched=many, vmapped=vmapped)
+    )
     if recorder.probing:
         call["outputs"], call["grad_outputs"] = seed_roots(call["outputs"], seeds)
     return (), call
@@ -413,7 +424,16 @@ def make_dual(recorder: "AutogradRecorder", args: tuple, kwargs: dict) -> tuple[
     """torch._make_dual(tensor, tangent, *, level): how forward_ad.make_dual, torch.func.jvp and jacfwd start."""
     tensor, tangent = (*args, None, None)[:2]
     tangent = kwargs.pop("tangent", tangent)
-    recorder.note(AutogradCall("dual number", "forward", seeded=True, level=kwargs.get("level")))
+    recorder.note(
+        AutogradCall(
+            "dual number",
+            "forward",
+            seeded=True,
+            level=kwargs.get("level"),
+            batched=batched(tangent),
+            vmapped=batched(tensor),
+        )
+    )
     if recorder.probing:
         tangent = scaled(tangent)
     return (tensor, tangent), kwargs
@@ -452,20 +472,33 @@ ENTRY_POINTS = {
 torch.autograd.backward = shown_to_modes(torch.autograd.backward)
 
 
+@dataclass(frozen=True)
+class TorchOp:
+    """One torch call learner code made: the function's __name__ ("pow", "detach", "softplus") and whether grad
+    mode was on (off inside torch.no_grad())."""
+
+    name: str
+    grad_enabled: bool
+
+
 class AutogradRecorder(TorchFunctionMode):
     """Counts the torch calls learner code makes and notes its autograd calls; probing, scales their seeds."""
 
     def __init__(self, probing: bool = False) -> None:
         super().__init__()
         self.probing = probing
-        self.torch_calls = 0
         self.autograd: list[AutogradCall] = []
+        self.ops: list[TorchOp] = []
+
+    @property
+    def torch_calls(self) -> int:
+        return len(self.ops)
 
     def note(self, call: AutogradCall) -> None:
         self.autograd.append(call)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        self.torch_calls += 1
+        self.ops.append(TorchOp(getattr(func, "__name__", ""), torch.is_grad_enabled()))
         kwargs = kwargs or {}
         entry_point = ENTRY_POINTS.get(func)
         if entry_point is not None:
@@ -594,7 +627,7 @@ class Solution:
     name: str = ""
     call: str = ""
     autograd: list[AutogradCall] = field(default_factory=list)
-    torch_calls: int = 0
+    ops: list[TorchOp] = field(default_factory=list)
     inputs: Inputs | None = None
     probed: bool = False  # whether a check has already probed where a result came from
 
@@ -608,10 +641,14 @@ class Solution:
     def __call__(self, *args: Any) -> Any:
         self.call = f"{self.name}({', '.join(map(short_repr, args))})"
         self.inputs = Inputs(self.parameters, args)
-        result, self.autograd, self.torch_calls = self.run(args)
+        result, self.autograd, self.ops = self.run(args)
         return result
 
-    def run(self, args: tuple, probing: bool = False) -> tuple[Any, list[AutogradCall], int]:
+    @property
+    def torch_calls(self) -> int:
+        return len(self.ops)
+
+    def run(self, args: tuple, probing: bool = False) -> tuple[Any, list[AutogradCall], list[TorchOp]]:
         recorder = AutogradRecorder(probing)
 
         def recorded() -> Any:
@@ -624,7 +661,7 @@ class Solution:
             if stub_raised(error):  # past any `except Exception` in the test, so that it reads as todo
                 raise StubRaised(error) from error
             raise
-        return result, recorder.autograd, recorder.torch_calls
+        return result, recorder.autograd, recorder.ops
 
     def again_probing(self) -> Any:
         """The last call once more, on fresh copies of its inputs, with every autograd seed scaled by PROBE_SCALE.
