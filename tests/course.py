@@ -216,4 +216,30 @@ COURSE: dict[str, dict[str, str | dict]] = {
             "come between backward and step."
         ),
     },
+    "modules_and_parameters": {
+        "linear_gradients": (
+            "layer = torch.nn.Linear(in, out, dtype=weight.dtype), then under torch.no_grad() copy weight and bias in "
+            "(layer.weight.copy_(weight)). Call backward() on ((layer(x) - target) ** 2).mean() and return "
+            "(layer.weight.grad, layer.bias.grad)."
+        ),
+        "frozen_body_step": (
+            "model.body.requires_grad_(False) comes first. Then optimizer = torch.optim.SGD(model.parameters(), "
+            "lr=lr), the loss, loss.backward(), optimizer.step(): SGD skips the body, whose .grad stays None."
+        ),
+        "zero_grad_steps": (
+            "Make one torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9) for both steps. Each step: "
+            "optimizer.zero_grad(set_to_none=set_to_none), its loss, backward(), optimizer.step(). Step 2's loss is "
+            "(model.body(x) ** 2).mean()."
+        ),
+        "accumulated_gradients": (
+            "Leaf copies of weight and bias (weight.clone().requires_grad_()). Loop over start in range(0, len(x), "
+            "micro_batch): rows = x[start:start + micro_batch], its mean loss times len(rows) / len(x), backward(). "
+            "Never zero in between; return both .grad."
+        ),
+        "two_group_sgd": (
+            'torch.optim.SGD takes a list of dicts, one per parameter group: [{"params": model.body.parameters(), '
+            '"lr": body_lr}, {"params": model.head.parameters(), "lr": head_lr}]. A key a group leaves out '
+            "takes the optimizer's default."
+        ),
+    },
 }
