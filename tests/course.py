@@ -242,4 +242,27 @@ COURSE: dict[str, dict[str, str | dict]] = {
             "takes the optimizer's default."
         ),
     },
+    "hooks": {
+        "intermediate_grad": (
+            "x = x.clone().requires_grad_(), u = x ** 2, then u.register_hook(saved.append) for a list saved: "
+            "autograd hands the hook dy/du. One backward() of (torch.sin(u) + u * x).sum(); return (saved[0], x.grad)."
+        ),
+        "reversed_gradient": (
+            "h = torch.sin(x) and r = h.clone(); r.register_hook(lambda grad: -lam * grad). What a hook returns "
+            "replaces the gradient flowing on from r to h. Then backward() on (h ** 2).sum() + r.sum()."
+        ),
+        "clipped_passes": (
+            "handle = w.register_hook(lambda grad: grad.clamp(-bound, bound)), then one backward() per row of xs, "
+            "never zeroing in between; handle.remove() before you return w.grad."
+        ),
+        "sgd_hooks": (
+            "Write def step(p): under torch.no_grad(), p -= lr * p.grad; then p.grad = None. Register it on each "
+            "parameter with p.register_post_accumulate_grad_hook(step) and return the list of handles it gives."
+        ),
+        "backward_hook_grads": (
+            "The hook is def hook(module, grad_input, grad_output), keeping (grad_input[0], grad_output[0]). "
+            "handle = layer.register_full_backward_hook(hook) before layer(x.clone().requires_grad_()); backward(); "
+            "handle.remove()."
+        ),
+    },
 }
