@@ -257,6 +257,55 @@ COURSE: dict[str, dict[str, str | dict]] = {
             "a.mT @ g has a batch dim too: sum it away with .sum(dim=0), as B is shared by the whole batch."
         ),
     },
+    "modules_and_parameters": {
+        "linear_gradients": (
+            "layer = torch.nn.Linear(in, out, dtype=weight.dtype), then under torch.no_grad() copy weight and bias in "
+            "(layer.weight.copy_(weight)). Call backward() on ((layer(x) - target) ** 2).mean() and return "
+            "(layer.weight.grad, layer.bias.grad)."
+        ),
+        "frozen_body_step": (
+            "model.body.requires_grad_(False) comes first. Then optimizer = torch.optim.SGD(model.parameters(), "
+            "lr=lr), the loss, loss.backward(), optimizer.step(): SGD skips the body, whose .grad stays None."
+        ),
+        "zero_grad_steps": (
+            "Make one torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9) for both steps. Each step: "
+            "optimizer.zero_grad(set_to_none=set_to_none), its loss, backward(), optimizer.step(). Step 2's loss is "
+            "(model.body(x) ** 2).mean()."
+        ),
+        "accumulated_gradients": (
+            "Leaf copies of weight and bias (weight.clone().requires_grad_()). Loop over start in range(0, len(x), "
+            "micro_batch): rows = x[start:start + micro_batch], its mean loss times len(rows) / len(x), backward(). "
+            "Never zero in between; return both .grad."
+        ),
+        "two_group_sgd": (
+            'torch.optim.SGD takes a list of dicts, one per parameter group: [{"params": model.body.parameters(), '
+            '"lr": body_lr}, {"params": model.head.parameters(), "lr": head_lr}]. A key a group leaves out '
+            "takes the optimizer's default."
+        ),
+    },
+    "hooks": {
+        "intermediate_grad": (
+            "x = x.clone().requires_grad_(), u = x ** 2, then u.register_hook(saved.append) for a list saved: "
+            "autograd hands the hook dy/du. One backward() of (torch.sin(u) + u * x).sum(); return (saved[0], x.grad)."
+        ),
+        "reversed_gradient": (
+            "h = torch.sin(x) and r = h.clone(); r.register_hook(lambda grad: -lam * grad). What a hook returns "
+            "replaces the gradient flowing on from r to h. Then backward() on (h ** 2).sum() + r.sum()."
+        ),
+        "clipped_passes": (
+            "handle = w.register_hook(lambda grad: grad.clamp(-bound, bound)), then one backward() per row of xs, "
+            "never zeroing in between; handle.remove() before you return w.grad."
+        ),
+        "sgd_hooks": (
+            "Write def step(p): under torch.no_grad(), p -= lr * p.grad; then p.grad = None. Register it on each "
+            "parameter with p.register_post_accumulate_grad_hook(step) and return the list of handles it gives."
+        ),
+        "backward_hook_grads": (
+            "The hook is def hook(module, grad_input, grad_output), keeping (grad_input[0], grad_output[0]). "
+            "handle = layer.register_full_backward_hook(hook) before layer(x.clone().requires_grad_()); backward(); "
+            "handle.remove()."
+        ),
+    },
     "autograd_engine": {
         "Value": (
             "Each operation returns a new node, Value(result, (self, other), op), and changes nothing in self. Wrap a "

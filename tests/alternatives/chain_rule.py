@@ -76,12 +76,13 @@ def log_one_plus_exp_at__forward_dual(x: torch.Tensor) -> torch.Tensor:
 
 def log_one_plus_exp_at__stable_where(x: torch.Tensor) -> torch.Tensor:
     # still only torch.log and torch.exp (plus where/clamp), rewritten so that no exp overflows:
-    #   log(1 + eˣ) = x + log(1 + e⁻ˣ) for x > 0, and log(1 + eˣ) with x clamped to <= 0 elsewhere.
-    # (Clamping the unused branch's input keeps its inf·0 = NaN out of the backward pass.)
+    #   log(1 + eˣ) = x + log(1 + e⁻ˣ) for x > 0, and log(1 + eˣ) with x masked to <= 0 elsewhere.
+    # (Masking the unused branch's input keeps its inf·0 = NaN out of the backward pass; where, not clamp,
+    # whose slope at its bound differs between torch versions.)
     t = x.detach().clone().requires_grad_()
     pos = t > 0
     t_pos = torch.where(pos, t, torch.zeros_like(t))
-    t_neg = torch.clamp(t, max=0.0)
+    t_neg = torch.where(pos, torch.zeros_like(t), t)
     y = torch.where(pos, t_pos + torch.log(1 + torch.exp(-t_pos)), torch.log(1 + torch.exp(t_neg)))
     y.sum().backward()
     return t.grad

@@ -576,6 +576,9 @@ class Inputs:
     def __init__(self, names: list[str], args: tuple) -> None:
         self.args = args
         self.kept = {name: Kept.of(tensor) for name, tensor in named_tensors(names, args)}
+        # A module the call is given is made afresh as a copy of itself before the call.
+        self.modules = {id(value): value for value in args if isinstance(value, torch.nn.Module)}
+        self.module_copies = {key: copy.deepcopy(module) for key, module in self.modules.items()}
         # A tensor with a graph behind it (not a leaf) cannot be made afresh; nor can a list the call may change.
         self.repeatable = all(kept.tensor.is_leaf for kept in self.kept.values())
 
@@ -592,7 +595,10 @@ class Inputs:
                 return type(value)(renew(item) for item in value)
             return copy.copy(value) if isinstance(value, (dict, set)) else value
 
-        return tuple(renew(value) for value in self.args)
+        return tuple(
+            copy.deepcopy(self.module_copies[id(value)]) if id(value) in self.modules else renew(value)
+            for value in self.args
+        )
 
 
 # ---- The solution under test ------------------------------------------------------------------------------------
@@ -607,6 +613,8 @@ def short_repr(value: Any, digits: int = 4) -> str:
         return f"tensor({rounded(value.detach().tolist(), digits)}{dtype})"
     if isinstance(value, float):
         return repr(round(value, digits))
+    if isinstance(value, (torch.nn.Module, torch.optim.Optimizer)):  # their reprs run over many lines
+        return f"{type(value).__name__}(...)"
     if isinstance(value, (list, tuple)) and len(value) <= 6:
         items = ", ".join(short_repr(item, digits) for item in value)
         return f"[{items}]" if isinstance(value, list) else f"({items}{',' if len(value) == 1 else ''})"
