@@ -31,6 +31,7 @@ import tempfile
 import time
 import traceback
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -40,7 +41,7 @@ from _pytest.reports import TestReport
 from _pytest.runner import runtestprotocol
 
 from tests.kata.course import Exercise
-from tests.kata.solution import LEARNER_FOLDERS, ProcessWatch, import_module, learner_line, relative
+from tests.kata.solution import LEARNER_FOLDERS, ProcessWatch, import_module, learner_line, relative, safe_str
 
 FORK_IS_SAFE = hasattr(os, "fork") and sys.platform not in ("darwin", "win32")
 # After a test's limit: pytest-timeout stops it inside the worker at the limit itself, the worker's faulthandler
@@ -75,6 +76,18 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         item.ihook.pytest_runtest_logreport(report=report)
     item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
     return True
+
+
+class InWorkerError(Exception):
+    """A call in the worker failed: its message is the one-line cause, the error's type included."""
+
+
+def in_own_process(config: pytest.Config, function: Callable[..., Any], *args: Any) -> Any:
+    """function(*args) where learner code runs: in the worker where there is one, else in this process."""
+    isolation = config.stash.get(ISOLATION, None)
+    if isolation is None or isolation.session is None:
+        return function(*args)
+    return isolation.call(function, *args)
 
 
 def time_limit_of(item: pytest.Item) -> float:
@@ -156,9 +169,19 @@ def serve(session: pytest.Session, commands: int, results: int, dump: Any) -> No
         sys.addaudithook(debugging(results))
         with contextlib.suppress(EOFError):
             while True:
-                start, end, statuses = receive(commands)
+                kind, *body = receive(commands)
                 watch = ProcessWatch()
-                run_exercise(session.items[start:end], statuses, results, dump)
+                if kind == "exercise":
+                    start, end, statuses = body
+                    run_exercise(session.items[start:end], statuses, results, dump)
+                else:  # "call": a function of the kata's that runs learner code, for its picklable result
+                    function, args = body
+                    arm(import_limit(session.config), dump)
+                    try:
+                        send(results, "result", function(*args))
+                    except (Exception, pytest.fail.Exception) as error:
+                        send(results, "failed", f"{type(error).__name__}: {safe_str(error)}")
+                    arm(0, dump)
                 send(results, "done", watch.tainted())
     except BaseException:
         with contextlib.suppress(BaseException):
@@ -270,10 +293,10 @@ class Worker:
         with contextlib.suppress(AttributeError, OSError):  # Linux >= 5.3: the worker's end, as a readable fd
             self.pidfd = os.pidfd_open(pid)
 
-    def ask(self, start: int, end: int, statuses: dict[str, str]) -> None:
+    def ask(self, *command: Any) -> None:
         self.dump.seek(0)
         self.dump.truncate()
-        send(self.commands, start, end, statuses)
+        send(self.commands, *command)
 
     def next_message(self, deadline: float | None) -> tuple | None:
         """The worker's next message; None once it has ended, or passed the deadline (then it is killed)."""
@@ -343,6 +366,7 @@ class Isolation:
         self.dead_modules: dict[str, Death] = {}  # a module whose import ended a worker: all its exercises' cause
         self.dump = tempfile.TemporaryFile()  # noqa: SIM115  (the workers' faulthandler file, closed at the end)
         self.worker: Worker | None = None
+        self.session: pytest.Session | None = None
         self.position: dict[str, int] = {}
 
     def close(self) -> None:
@@ -380,8 +404,9 @@ class Isolation:
             return
         if self.worker is None:
             self.worker = Worker(item.session, self.dump)
+        self.session = item.session
         worker = self.worker
-        worker.ask(start, end, kata.progress.statuses(exercise.uses))
+        worker.ask("exercise", start, end, kata.progress.statuses(exercise.uses))
         limit = import_limit(self.config)
         deadline = time.monotonic() + limit + GRACE if limit else None
         importing = True
@@ -423,6 +448,36 @@ class Isolation:
         else:
             death = worker.death(limit, f"inside `{exercise.name}`")
         self.fail(pending, death)
+
+    def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """function(*args) in a worker, for code of the kata's that runs learner code outside a test (the plots).
+
+        Raises InWorkerError with the one-line cause when it raises, or when the worker ends or runs out of time.
+        """
+        if self.worker is None:
+            self.worker = Worker(self.session, self.dump)
+        worker = self.worker
+        worker.ask("call", function, args)
+        limit = import_limit(self.config)
+        deadline = time.monotonic() + limit + GRACE if limit else None
+        outcome: tuple | None = None
+        while (message := worker.next_message(deadline)) is not None:
+            kind, *body = message
+            if kind in ("result", "failed", "broken"):
+                outcome = message
+            elif kind == "module":
+                import_alongside(body[0])
+            elif kind == "done":
+                if body[0]:
+                    worker.end()
+                    self.worker = None
+                break
+        else:
+            self.worker = None
+            raise InWorkerError(worker.death(limit, f"inside {function.__name__}").cause)
+        if outcome is None or outcome[0] != "result":
+            raise InWorkerError(outcome[1] if outcome else "the worker sent nothing")
+        return outcome[1]
 
     def fail(self, items: list[pytest.Item], death: Death) -> None:
         for item in items:

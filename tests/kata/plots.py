@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from tests.kata.course import Exercise
+from tests.kata.isolation import InWorkerError, in_own_process
 from tests.kata.plugin import KATA
 from tests.kata.solution import Solution, load
 
@@ -130,10 +131,9 @@ def plotted(exercise: Exercise, package: str) -> dict[str, np.ndarray]:
     return {label: torch.as_tensor(values).detach().double().numpy() for label, values in arrays.items()}
 
 
-def draw(exercise: Exercise, package: str, path: Path) -> None:
+def draw(exercise: Exercise, package: str, path: Path, curves: dict[str, np.ndarray]) -> None:
     from matplotlib.figure import Figure  # a bare Figure renders with Agg: no display, no pyplot state
 
-    curves = plotted(exercise, package)
     x = curves.pop("x")
     figure = Figure(figsize=(6.4, 4.2), layout="constrained")
     axes = figure.subplots()
@@ -179,9 +179,11 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         path = directory / f"{exercise.id}.png"  # as the learner wrote it; written where pytest started
         try:
             (config.invocation_params.dir / directory).mkdir(parents=True, exist_ok=True)
-            draw(exercise, kata.package, config.invocation_params.dir / path)
+            curves = in_own_process(config, plotted, exercise, kata.package)  # learner code: not in this process
+            draw(exercise, kata.package, config.invocation_params.dir / path, curves)
         except (Exception, pytest.fail.Exception) as error:  # a plot that fails must not spoil the run
-            write(f"plots: {exercise.id} not drawn: {type(error).__name__}: {error}", red=True)
+            cause = str(error) if isinstance(error, InWorkerError) else f"{type(error).__name__}: {error}"
+            write(f"plots: {exercise.id} not drawn: {cause}", red=True)
             continue
         drawn += 1
         write(f"plots: wrote {path}")
