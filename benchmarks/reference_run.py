@@ -10,7 +10,9 @@ gradients, SGD, vector-Jacobian products), so against that floor the ratio shows
 
 Runs with bytecode caching on, as on a learner's machine, even where PYTHONDONTWRITEBYTECODE is set.
 
-    python benchmarks/reference_run.py [--rounds 7] [--against DIR] [PYTEST_ARGS ...]
+    python benchmarks/reference_run.py [--rounds 7] [--learner] [--against DIR] [PYTEST_ARGS ...]
+
+--learner times `pytest` on the pristine tree (a fresh clone's first run) instead of `pytest --reference`.
 
 --against DIR also times the same run in another checkout (say, a `git worktree` of the commit before a change),
 paired with this one's, and prints the ratio of the two.
@@ -50,10 +52,13 @@ def seconds(command: list[str], cwd: Path = ROOT) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--learner", action="store_true", help="time a fresh clone's `pytest` instead")
     parser.add_argument("--against", type=Path, help="another checkout to time the same run in, paired")
     parser.add_argument("pytest_args", nargs="*", help="more arguments for the pytest --reference run")
     options = parser.parse_args()
     rounds = options.rounds
+    if options.learner:
+        COMMANDS["pytest --reference"].remove("--reference")
     COMMANDS["pytest --reference"] += options.pytest_args
     places = {name: ROOT for name in COMMANDS}
     if options.against:
