@@ -3,6 +3,7 @@ module's lesson (its module docstring). All read from the files, never by import
 from a file that does not parse or is not UTF-8."""
 
 import ast
+import functools
 import inspect
 import re
 from dataclasses import dataclass
@@ -18,10 +19,21 @@ TRIPLE_QUOTED = re.compile(r"[rRuU]?(\"\"\"|''')(.*?)\1", re.DOTALL)
 
 
 def source(path: Path) -> str:
+    """A file's text as it is now: read again only when the file changed, since every status and message asks."""
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        stat = path.stat()
     except OSError:
         return ""
+    key = (stat.st_mtime_ns, stat.st_size)
+    if SOURCES.get(path, (None, ""))[0] != key:
+        try:
+            SOURCES[path] = (key, path.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            return ""
+    return SOURCES[path][1]
+
+
+SOURCES: dict[Path, tuple[tuple[int, int], str]] = {}
 
 
 def first_docstring(text: str) -> str:
@@ -43,6 +55,11 @@ def lesson(module: str, package: str) -> str:
     return first_docstring(source(ROOT / package / f"{module}.py"))
 
 
+@functools.cache
+def module_path(package: str, module: str) -> Path:
+    return ROOT / package / f"{module}.py"
+
+
 @dataclass(frozen=True)
 class Exercise:
     module: str
@@ -55,7 +72,7 @@ class Exercise:
         return f"{self.module}.{self.name}"
 
     def path(self, package: str) -> Path:
-        return ROOT / package / f"{self.module}.py"
+        return module_path(package, self.module)
 
     def relpath(self, package: str) -> str:
         return f"{package}/{self.module}.py"
@@ -99,4 +116,5 @@ EXERCISES: tuple[Exercise, ...] = tuple(
     exercise(module, name, entry) for module, exercises in COURSE.items() for name, entry in exercises.items()
 )
 BY_ID: dict[str, Exercise] = {exercise.id: exercise for exercise in EXERCISES}
+BY_MODULE: dict[str, list[Exercise]] = {module: [e for e in EXERCISES if e.module == module] for module in COURSE}
 ORDER: dict[str, int] = {exercise.id: index for index, exercise in enumerate(EXERCISES)}

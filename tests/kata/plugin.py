@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.course import COURSE
-from tests.kata.course import BY_ID, EXERCISES, ORDER, ROOT, Exercise, lesson
+from tests.kata.course import BY_ID, BY_MODULE, EXERCISES, ORDER, ROOT, Exercise, lesson
 from tests.kata.progress import Progress
 from tests.kata.solution import (
     CtrlC,
@@ -215,7 +215,8 @@ def stub_that_raised(error: BaseException, tb, package: str) -> Exercise | None:
     if not isinstance(error, NotImplementedError) or not stub_raised(error):
         return None
     path, line = frames(tb)[-1]
-    return next((exercise for exercise in EXERCISES if exercise.defines(package, path, line)), None)
+    module = Path(path).stem
+    return next((exercise for exercise in BY_MODULE.get(module, ()) if exercise.defines(package, path, line)), None)
 
 
 def classified(error: BaseException, tb, when: str, location: str, timeout: float) -> tuple[str, str]:

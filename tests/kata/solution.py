@@ -81,8 +81,8 @@ def learner_frame(frame: FrameType | None) -> FrameType | None:
 
 
 def default_device() -> torch.device:
-    # torch.get_default_device arrived in torch 2.3; a new tensor tells on every version.
-    return torch.get_default_device() if hasattr(torch, "get_default_device") else torch.empty(()).device
+    # A new tensor tells on every torch version, and faster than torch.get_default_device (torch >= 2.3).
+    return torch.empty(0).device
 
 
 def print_options() -> dict[str, Any]:
@@ -149,6 +149,11 @@ def blocked_signals() -> set[int]:
     return set(signal.pthread_sigmask(signal.SIG_BLOCK, [])) if hasattr(signal, "pthread_sigmask") else set()
 
 
+ENVIRONMENT, CURRENT_TEST = (
+    (os.environb, b"PYTEST_CURRENT_TEST") if os.supports_bytes_environ else (os.environ, "PYTEST_CURRENT_TEST")
+)
+
+
 def process_facts() -> dict[str, Any]:
     """Process-wide state beyond torch's that later code relies on; learner code should leave it as it was."""
     return {
@@ -169,21 +174,29 @@ class ProcessWatch:
     """What learner code may not leave behind: replaced torch functions, threads still running, process state."""
 
     def __init__(self) -> None:
-        self.namespaces = [(name, namespace, dict(vars(namespace))) for name, namespace in PATCHABLE.items()]
+        # Each namespace's names and values as tuples: made, and compared by identity, in C.
+        self.namespaces = [
+            (prefix, namespace, tuple(vars(namespace)), tuple(vars(namespace).values()))
+            for prefix, namespace in PATCHABLE.items()
+        ]
         self.threads = set(threading.enumerate())
         self.facts = process_facts()
 
     def replaced(self, undo: bool) -> list[str]:
         """Which torch functions learner code replaced (or added), put back as they were if `undo`."""
         found = []
-        for prefix, namespace, before in self.namespaces:
+        for prefix, namespace, names, values in self.namespaces:
             now = vars(namespace)
+            with contextlib.suppress(Exception):  # a value whose == raises (a tensor) counts as changed
+                if tuple(now) == names and tuple(now.values()) == values:
+                    continue
+            before = dict(zip(names, values))
             for name, value in before.items():
                 if now.get(name, None) is not value and (name not in now or learner_made(now[name])):
                     found.append(f"{prefix}.{name}")
                     if undo:
                         setattr(namespace, name, value)
-            for name in [name for name in now if name not in before and learner_made(now[name])]:
+            for name in [name for name in now.keys() - before.keys() if learner_made(now[name])]:
                 found.append(f"{prefix}.{name}")
                 if undo:
                     delattr(namespace, name)
