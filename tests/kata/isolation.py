@@ -170,19 +170,25 @@ def serve(session: pytest.Session, commands: int, results: int, dump: Any) -> No
         with contextlib.suppress(EOFError):
             while True:
                 kind, *body = receive(commands)
-                watch = ProcessWatch()
-                if kind == "exercise":
-                    start, end, statuses = body
-                    run_exercise(session.items[start:end], statuses, results, dump)
+                if kind == "exercises":  # one after another, each reported "done" with what it left behind
+                    spans, statuses = body
+                    for start, end in spans:
+                        watch = ProcessWatch()
+                        run_exercise(session.items[start:end], statuses, results, dump)
+                        tainted = watch.tainted()
+                        send(results, "done", tainted)
+                        if tainted:  # the next exercise gets a fresh worker
+                            return
                 else:  # "call": a function of the kata's that runs learner code, for its picklable result
                     function, args = body
+                    watch = ProcessWatch()
                     arm(import_limit(session.config), dump)
                     try:
                         send(results, "result", function(*args))
                     except (Exception, pytest.fail.Exception) as error:
                         send(results, "failed", f"{type(error).__name__}: {safe_str(error)}")
                     arm(0, dump)
-                send(results, "done", watch.tainted())
+                    send(results, "done", watch.tainted())
     except BaseException:
         with contextlib.suppress(BaseException):
             send(results, "broken", traceback.format_exc())
@@ -221,7 +227,7 @@ def run_exercise(items: list[pytest.Item], statuses: dict[str, str], results: in
 
     config = items[0].config
     kata = config.stash[KATA]
-    kata.progress.assume(statuses)  # the earlier exercises this one calls, as the parent saw them
+    kata.progress.assume(statuses)  # the earlier exercises, as the parent saw them
     send(results, "importing")
     arm(import_limit(config), dump)
     with contextlib.suppress(pytest.fail.Exception):  # a module that cannot be imported: each test says why
@@ -239,6 +245,9 @@ def run_exercise(items: list[pytest.Item], statuses: dict[str, str], results: in
                 at = f" at {where}" if where else ""
                 send(results, "stopped", f"raised KeyboardInterrupt{at}: the kata stops only for Ctrl-C")
                 return
+        for report in reports:  # later exercises of this batch may depend on this one
+            if getattr(report, "kata_status", None):
+                kata.progress.add(item.stash[EXERCISE], report.kata_status, report.kata_cause)
         serialized = [config.hook.pytest_report_to_serializable(config=config, report=r) for r in reports]
         send(results, "reports", item.nodeid, serialized, [portable(warning) for warning in caught])
     arm(0, dump)
@@ -358,7 +367,9 @@ class Worker:
 
 
 class Isolation:
-    """The parent's side: the worker, the reports it sent, and the modules whose import ended one."""
+    """The parent's side: the worker, the exercises it was asked to run, the reports it sent, and the modules whose
+    import ended one. Outside focus mode the worker is asked for every exercise still to come at once, so that it
+    runs the next while this process reports the last."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
@@ -366,8 +377,15 @@ class Isolation:
         self.dead_modules: dict[str, Death] = {}  # a module whose import ended a worker: all its exercises' cause
         self.dump = tempfile.TemporaryFile()  # noqa: SIM115  (the workers' faulthandler file, closed at the end)
         self.worker: Worker | None = None
+        self.asked: list[tuple[int, int]] = []  # the spans of items the worker has yet to report "done" for
         self.session: pytest.Session | None = None
-        self.position: dict[str, int] = {}
+        self.spans: dict[str, tuple[int, int]] = {}
+
+    @property
+    def kata(self) -> Any:
+        from tests.kata.plugin import KATA  # configured after this plugin
+
+        return self.config.stash[KATA]
 
     def close(self) -> None:
         if self.worker is not None:
@@ -379,81 +397,121 @@ class Isolation:
             self.run_exercise(item)
         return self.reports.pop(item.nodeid)
 
-    def exercise_span(self, item: pytest.Item) -> tuple[int, int]:
-        """Where the item and the items after it that test the same exercise are in the session's items."""
+    def exercise_spans(self, session: pytest.Session) -> dict[str, tuple[int, int]]:
+        """Each exercise item's nodeid, with where its exercise's items are in the session: together, in order."""
         from tests.kata.plugin import EXERCISE
 
-        items = item.session.items
-        if not self.position:
-            self.position = {each.nodeid: index for index, each in enumerate(items)}
-        start = end = self.position[item.nodeid]
-        while end < len(items) and items[end].stash.get(EXERCISE, None) == item.stash[EXERCISE]:
-            end += 1
-        return start, end
+        if not self.spans:
+            items, start = session.items, 0
+            while start < len(items):
+                exercise, end = items[start].stash.get(EXERCISE, None), start + 1
+                while end < len(items) and exercise is not None and items[end].stash.get(EXERCISE, None) == exercise:
+                    end += 1
+                if exercise is not None:
+                    self.spans.update({each.nodeid: (start, end) for each in items[start:end]})
+                start = end
+        return self.spans
+
+    def module_of(self, span: tuple[int, int]) -> str:
+        from tests.kata.plugin import EXERCISE
+
+        return self.session.items[span[0]].stash[EXERCISE].relpath(self.kata.package)
 
     def run_exercise(self, item: pytest.Item) -> None:
-        from tests.kata.plugin import EXERCISE, KATA
-
-        kata = self.config.stash[KATA]
-        start, end = self.exercise_span(item)
-        pending = item.session.items[start:end]
-        exercise: Exercise = item.stash[EXERCISE]
-        module = exercise.relpath(kata.package)
-        if module in self.dead_modules:
-            self.fail(pending, self.dead_modules[module])
-            return
-        if self.worker is None:
-            self.worker = Worker(item.session, self.dump)
+        """Get the item's reports: from the worker's answers to what it was asked, else by asking it."""
         self.session = item.session
-        worker = self.worker
-        worker.ask("exercise", start, end, kata.progress.statuses(exercise.uses))
-        limit = import_limit(self.config)
-        deadline = time.monotonic() + limit + GRACE if limit else None
-        importing = True
-        while (message := worker.next_message(deadline)) is not None:
-            kind, *body = message
-            if kind == "done":
-                if body[0]:  # it left something behind: the next exercise gets a fresh worker
-                    worker.end()
-                    self.worker = None
-                return
-            if kind == "module":
-                name, extended = body
-                if extended and deadline is not None:
-                    deadline += IMPORT_ALLOWANCE
-                import_alongside(name)
-            elif kind == "debugging":
-                deadline = None
-            elif kind == "start":
-                importing, limit = False, body[1]
-                deadline = time.monotonic() + limit + GRACE if limit else None
-            elif kind == "reports":
-                nodeid, serialized, caught = body
-                self.reports[nodeid] = [
-                    self.config.hook.pytest_report_from_serializable(config=self.config, data=data)
-                    for data in serialized
-                ]
-                self.record_warnings(nodeid, caught)
-                pending = [each for each in pending if each.nodeid != nodeid]
-            elif kind in ("stopped", "broken"):
-                worker.killed = True
-                worker.end()
-                cause = f"`{exercise.name}` {body[0]}" if kind == "stopped" else body[0].splitlines()[-1]
-                self.worker = None
-                self.fail(pending, Death("error", cause if kind == "stopped" else f"the kata's worker broke: {cause}"))
-                return
-        self.worker = None
-        if importing:
-            self.dead_modules[module] = death = worker.death(limit, f"while importing {module}")
-        else:
-            death = worker.death(limit, f"inside `{exercise.name}`")
-        self.fail(pending, death)
+        span = self.exercise_spans(item.session)[item.nodeid]
+        if self.module_of(span) in self.dead_modules:
+            self.fail(item.session.items[span[0] : span[1]], self.dead_modules[self.module_of(span)])
+            return
+        while item.nodeid not in self.reports:
+            if span not in self.asked:  # not asked yet, or the worker that was asked has ended
+                self.ask_from(span)
+            self.follow()
+
+    def ask_from(self, span: tuple[int, int]) -> None:
+        """Ask a worker (a new one if the last is gone) for this exercise and, outside focus mode, those after it
+        up to a module whose import ended a worker."""
+        from tests.kata.plugin import EXERCISE
+
+        while self.asked:  # the answers to what was asked before come first (in focus mode, one exercise's)
+            self.follow()
+        if self.worker is None:
+            self.worker = Worker(self.session, self.dump)
+        spans = sorted(set(self.exercise_spans(self.session).values()))
+        ahead = [] if self.kata.focus_only else [each for each in spans if each[0] > span[0]]
+        batch = [span]
+        for each in ahead:
+            if self.module_of(each) in self.dead_modules:
+                break
+            batch.append(each)
+        uses = {used for start, _ in batch for used in self.session.items[start].stash[EXERCISE].uses}
+        self.worker.ask("exercises", batch, self.kata.progress.statuses(tuple(uses)))
+        self.asked = batch
+        self.importing, self.limit = True, import_limit(self.config)
+        self.deadline = time.monotonic() + self.limit + GRACE if self.limit else None
+
+    def follow(self) -> None:
+        """Take the worker's next message about the exercise it is on; if it ended, that exercise's cause."""
+        from tests.kata.plugin import EXERCISE
+
+        worker, span = self.worker, self.asked[0]
+        exercise: Exercise = self.session.items[span[0]].stash[EXERCISE]
+        message = worker.next_message(self.deadline)
+        if message is None:
+            self.worker_ended(worker.death(self.limit, f"inside `{exercise.name}`"))
+            return
+        kind, *body = message
+        if kind == "importing":
+            self.importing, self.limit = True, import_limit(self.config)
+            self.deadline = time.monotonic() + self.limit + GRACE if self.limit else None
+        elif kind == "module":
+            name, extended = body
+            if extended and self.deadline is not None:
+                self.deadline += IMPORT_ALLOWANCE
+            import_alongside(name)
+        elif kind == "debugging":
+            self.deadline = None
+        elif kind == "start":
+            self.importing, self.limit = False, body[1]
+            self.deadline = time.monotonic() + self.limit + GRACE if self.limit else None
+        elif kind == "reports":
+            nodeid, serialized, caught = body
+            self.reports[nodeid] = [
+                self.config.hook.pytest_report_from_serializable(config=self.config, data=data) for data in serialized
+            ]
+            self.record_warnings(nodeid, caught)
+        elif kind == "done":
+            self.asked.pop(0)
+            if body[0]:  # it left something behind and ends: what is left to ask goes to a fresh worker
+                self.retire()
+        elif kind == "stopped":
+            self.worker_ended(Death("error", f"`{exercise.name}` {body[0]}"), kill=True)
+        elif kind == "broken":
+            self.worker_ended(Death("error", f"the kata's worker broke: {body[0].splitlines()[-1]}"), kill=True)
+
+    def worker_ended(self, death: Death, kill: bool = False) -> None:
+        """The worker is gone in the middle of an exercise: its tests still without reports get the cause."""
+        start, end = self.asked[0]
+        module = self.module_of((start, end))
+        if self.importing and not kill:
+            death = self.worker.death(self.limit, f"while importing {module}")
+            self.dead_modules[module] = death
+        self.fail([each for each in self.session.items[start:end] if each.nodeid not in self.reports], death)
+        self.retire(kill)
+
+    def retire(self, kill: bool = False) -> None:
+        self.worker.killed |= kill
+        self.worker.end()
+        self.worker, self.asked = None, []
 
     def call(self, function: Callable[..., Any], *args: Any) -> Any:
         """function(*args) in a worker, for code of the kata's that runs learner code outside a test (the plots).
 
         Raises InWorkerError with the one-line cause when it raises, or when the worker ends or runs out of time.
         """
+        while self.asked:  # the worker's answers to what it was asked come first
+            self.follow()
         if self.worker is None:
             self.worker = Worker(self.session, self.dump)
         worker = self.worker
@@ -469,8 +527,7 @@ class Isolation:
                 import_alongside(body[0])
             elif kind == "done":
                 if body[0]:
-                    worker.end()
-                    self.worker = None
+                    self.retire()
                 break
         else:
             self.worker = None

@@ -70,14 +70,23 @@ class Progress:
         return [(module, list(results)) for module, results in groupby(self.ran(), lambda r: r.exercise.module)]
 
     def module_lines(self) -> list[str]:
-        """A line a module: solved/total, then what needs attention by name and how many are not started."""
+        """A line a module: solved/total, then what needs attention by name and how many are not started. The
+        modules after the last one started share a line, so that a fresh clone's run fits on a screen."""
+        modules = self.by_module()
+        started = [any(r.status != "todo" for r in results) for _, results in modules]
+        shown = max((index + 1 for index, yes in enumerate(started) if yes), default=0) + 1
         lines = []
-        for module, results in self.by_module():
+        for module, results in modules[:shown]:
             solved = sum(result.status == "solved" for result in results)
             todo = sum(result.status == "todo" for result in results)
             attention = [f"{r.exercise.name} {r.status}" for r in results if r.status not in ("solved", "todo")]
             detail = ", ".join(attention + ([f"{todo} todo"] if todo else [])) or "solved"
             lines.append(f"{module:<22} {solved}/{len(results)}  {detail}")
+        rest = modules[shown:]
+        if rest:
+            count = sum(len(results) for _, results in rest)
+            span = rest[0][0] if len(rest) == 1 else f"{rest[0][0]} … {rest[-1][0]}"
+            lines.append(f"{len(rest)} more module{'s' if len(rest) > 1 else ''} ({span}), {count} exercises, all todo")
         return lines
 
     def as_json(self) -> dict:

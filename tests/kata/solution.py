@@ -161,8 +161,11 @@ def process_facts() -> dict[str, Any]:
         "signal handlers": {int(sig): signal.getsignal(sig) for sig in WATCHED_SIGNALS},
         "blocked signals": blocked_signals(),
         "recursion limit": sys.getrecursionlimit(),
-        # PYTEST_CURRENT_TEST is pytest's own, set and removed around each test.
-        "environment": {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"},
+        # Not pytest's own PYTEST_CURRENT_TEST, set and removed around each test, nor torch's own TORCH*, which its
+        # lazily imported parts set (TORCHINDUCTOR_CACHE_DIR).
+        "environment": {
+            k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST" and not k.startswith("TORCH")
+        },
         "sys.path": list(sys.path),
         "working directory": os.getcwd(),
         "trace or profile function": (sys.gettrace(), sys.getprofile()),
@@ -192,11 +195,16 @@ class ProcessWatch:
                     continue
             before = dict(zip(names, values))
             for name, value in before.items():
+                if name.startswith("__"):  # __warningregistry__ and friends: Python's, not the learner's
+                    continue
                 if now.get(name, None) is not value and (name not in now or learner_made(now[name])):
                     found.append(f"{prefix}.{name}")
                     if undo:
                         setattr(namespace, name, value)
-            for name in [name for name in now.keys() - before.keys() if learner_made(now[name])]:
+            added = [
+                name for name in now.keys() - before.keys() if not name.startswith("__") and learner_made(now[name])
+            ]
+            for name in added:
                 found.append(f"{prefix}.{name}")
                 if undo:
                     delattr(namespace, name)
