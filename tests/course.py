@@ -216,4 +216,31 @@ COURSE: dict[str, dict[str, str | dict]] = {
             "come between backward and step."
         ),
     },
+    "debugging_gradients": {
+        "xlogx_gradient": (
+            "Clone x and requires_grad_(). Make the input safe first, safe = torch.where(x > 0, x, 1.0), then "
+            "build f = torch.where(x > 0, safe * torch.log(safe), 0.0): log never sees a bad point, so its backward "
+            "makes no NaN. Then the sum trick: f.sum().backward(), and return x.grad."
+        ),
+        "safe_norm": (
+            "torch.linalg.vector_norm(v, dim=1) defines the gradient at a zero row as 0. By hand: s = (v ** 2).sum(1), "
+            "then a second where gives √ a safe 1 at the zero rows: torch.where(s > 0, torch.sqrt(torch.where(s > 0, "
+            "s, 1.0)), 0.0). Return it as it is: no backward(), no detach()."
+        ),
+        "inplace_culprit": (
+            "x = x.detach().requires_grad_(). Inside `with warnings.catch_warnings(record=True) as caught:` call "
+            "warnings.simplefilter('always'), and inside `with torch.autograd.detect_anomaly():` run f(x).backward() "
+            "in a try / except RuntimeError. Then re.search(r'Error detected in (\\w+)', str(w.message)) for each "
+            "w in caught."
+        ),
+        "stage_gradient_norms": (
+            "Keep each stage's input in a list, starting with a copy of x that requires grad; the loss is the sum of "
+            "the last stage's output. One torch.autograd.grad(loss, inputs) returns all their gradients (or call "
+            "retain_grad() on each, then backward() once); torch.linalg.vector_norm of each, then torch.stack."
+        ),
+        "clipped_sgd_step": (
+            "loss_fn(*params).backward(); total = torch.nn.utils.clip_grad_norm_(params, max_norm); then inside "
+            "torch.no_grad(), p -= lr * p.grad for each p; return total."
+        ),
+    },
 }
