@@ -243,4 +243,26 @@ COURSE: dict[str, dict[str, str | dict]] = {
             "torch.no_grad(), p -= lr * p.grad for each p; return total."
         ),
     },
+    "forward_mode": {
+        "value_and_derivative": (
+            "with torch.autograd.forward_ad.dual_level(): make dual = make_dual(x, torch.ones_like(x)), call f(dual) "
+            "once, and out = unpack_dual(f(dual)) while still inside the block; return (out.primal, out.tangent)."
+        ),
+        "directional_derivative": (
+            "torch.func.jvp(f, (x,), (v,)) returns a pair (f(x), J v): its second item is the answer. Primals and "
+            "tangents go in tuples, one item per argument of f."
+        ),
+        "jacobian_by_columns": (
+            "basis = torch.eye(len(x), dtype=x.dtype). For each j, torch.func.jvp(f, (x,), (basis[j],))[1] is "
+            "column j. torch.stack(columns, dim=1) sets them side by side into the (m, n) matrix."
+        ),
+        "cheaper_jacobian": (
+            "n = len(x) and m = len(f(x)). If n < m, torch.func.jacfwd(f)(x) (n passes), else "
+            "torch.func.jacrev(f)(x) (m passes). Both return the (m, n) Jacobian."
+        ),
+        "hessian_vector_product": (
+            "torch.func.grad(f) is a function returning ∇f; torch.func.jvp of that function at x with tangent v "
+            "returns (∇f(x), H v). Take the second item."
+        ),
+    },
 }
