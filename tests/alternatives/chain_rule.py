@@ -63,7 +63,7 @@ def gaussian_at__jacobian_diagonal_forward(x: torch.Tensor) -> torch.Tensor:
     return torch.diagonal(jac).clone()
 
 
-# ---------------------------------------------------------------- log_one_plus_exp_at: σ(x), built from torch.log and torch.exp
+# -------------------------------------------------------- log_one_plus_exp_at: σ(x), built from torch.log and torch.exp
 def log_one_plus_exp_at__autograd_grad(x: torch.Tensor) -> torch.Tensor:
     t = x.detach().clone().requires_grad_()
     (g,) = torch.autograd.grad(_log1pexp(t).sum(), t)
@@ -87,7 +87,7 @@ def log_one_plus_exp_at__stable_where(x: torch.Tensor) -> torch.Tensor:
     return t.grad
 
 
-# ---------------------------------------------------------------- sin_of_square_parts: (cos(x²), cos(x²)·2x), ONE backward(), retain_grad (named)
+# -------------------------------------- sin_of_square_parts: (cos(x²), cos(x²)·2x), ONE backward(), retain_grad (named)
 def sin_of_square_parts__ones_gradient(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     t = x.detach().clone().requires_grad_()
     u = t * t
@@ -114,7 +114,7 @@ def sin_of_square_parts__dot_ones(x: torch.Tensor) -> tuple[torch.Tensor, torch.
     return u.grad.detach().clone(), t.grad.detach().clone()
 
 
-# ---------------------------------------------------------------- chain_parts: (outer'(inner(x)), inner'(x), (outer∘inner)'(x))
+# -------------------------------------------------------- chain_parts: (outer'(inner(x)), inner'(x), (outer∘inner)'(x))
 def chain_parts__autograd_grad_three(
     outer: Callable[[torch.Tensor], torch.Tensor],
     inner: Callable[[torch.Tensor], torch.Tensor],

@@ -210,7 +210,7 @@ def _ste_once_differentiable() -> type:
     return StraightThroughRound
 
 
-# ================================================================ ClipGradient: identity forward; clamp(grad, −bound, bound)
+# =========================================================== ClipGradient: identity forward; clamp(grad, −bound, bound)
 def _clip_clone_clamp() -> type:
     class ClipGradient(torch.autograd.Function):
         @staticmethod

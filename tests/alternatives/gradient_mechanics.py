@@ -35,7 +35,7 @@ def grad_after_k_backwards__list_of_graphs(x: float, k: int) -> torch.Tensor:
     return t.grad.detach()
 
 
-# ---------------------------------------------------------------- grads_per_step: 2(w − targetᵢ) per step; w.grad = last
+# --------------------------------------------------------------- grads_per_step: 2(w − targetᵢ) per step; w.grad = last
 def grads_per_step__zero_in_place(w: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     out = torch.empty_like(targets)
     for i in range(targets.shape[0]):
@@ -135,7 +135,7 @@ def detached_product_grad__backward_sum(x: torch.Tensor) -> torch.Tensor:
     return t.grad
 
 
-# ---------------------------------------------------------------- leaf_parameter: scale first, then requires_grad_() (named)
+# ----------------------------------------------------------- leaf_parameter: scale first, then requires_grad_() (named)
 def leaf_parameter__mul_method(values: torch.Tensor, scale: float) -> torch.Tensor:
     return values.mul(scale).requires_grad_()
 

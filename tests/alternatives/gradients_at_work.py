@@ -108,7 +108,7 @@ def minimize__func_grad_float64_inside(
     return x.to(torch.float32), steps
 
 
-# ---------------------------------------------------------------- mse_gradients: (mean(2r·x), mean(2r)), r = w·x + b − y
+# --------------------------------------------------------------- mse_gradients: (mean(2r·x), mean(2r)), r = w·x + b − y
 def mse_gradients__func_grad_argnums(
     w: float, b: float, x: torch.Tensor, y: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -185,7 +185,7 @@ def sgd_step__no_grad_copy(params: list[torch.Tensor], lr: float) -> None:
                 p.copy_(p - lr * p.grad)
 
 
-# ---------------------------------------------------------------- fit_line: torch.optim.SGD (named), zero_grad / loss / backward / step
+# ------------------------------------------------ fit_line: torch.optim.SGD (named), zero_grad / loss / backward / step
 def fit_line__param_vector(
     x: torch.Tensor, y: torch.Tensor, lr: float, steps: int
 ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -8,7 +8,7 @@ from torch.func import grad as func_grad
 from torch.func import jvp, vmap
 
 
-# ---------------------------------------------------------------- first_derivative: torch.autograd.grad (named), no .grad written
+# ------------------------------------------------------ first_derivative: torch.autograd.grad (named), no .grad written
 def first_derivative__grad_outputs_ones(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     y = f(x)
     (g,) = torch.autograd.grad(outputs=y, inputs=x, grad_outputs=torch.ones_like(y))

@@ -139,7 +139,7 @@ def jacobian_matrix__forward_dual_columns(f: Callable[[torch.Tensor], torch.Tens
     return torch.stack(cols, dim=1)
 
 
-# ---------------------------------------------------------------- per_sample_gradients: 2(w·xᵢ − yᵢ)xᵢ per row, no loop over samples
+# --------------------------------------------------- per_sample_gradients: 2(w·xᵢ − yᵢ)xᵢ per row, no loop over samples
 def per_sample_gradients__replicated_weights_autograd_grad(
     w: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor
 ) -> torch.Tensor:

@@ -36,7 +36,7 @@ def central_difference__half_over_h(
     return (f(xs + h) - f(xs - h)).detach() * (0.5 / h)
 
 
-# ---------------------------------------------------------------- numerical_gradient: one coordinate at a time, 2n calls
+# --------------------------------------------------------------- numerical_gradient: one coordinate at a time, 2n calls
 def numerical_gradient__eye_rows(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, h: float) -> torch.Tensor:
     xs = x.detach()
     steps = torch.eye(xs.shape[0], dtype=xs.dtype) * h  # row i is h·eᵢ
@@ -130,7 +130,7 @@ def step_size__cbrt(dtype: torch.dtype) -> float:
     return float(np.cbrt(torch.finfo(dtype).eps))
 
 
-# ---------------------------------------------------------------- gradcheck_passes: default gradcheck, bool, no raise on failure
+# ------------------------------------------------------- gradcheck_passes: default gradcheck, bool, no raise on failure
 def gradcheck_passes__raise_exception_false(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> bool:
     # every numerical setting at its default; only the reporting switched from raising to returning False
     t = x.detach().clone().requires_grad_()
