@@ -64,9 +64,9 @@ import torch
 def xlogx_gradient(x: torch.Tensor) -> torch.Tensor:
     """f'(x) at every point of x, by a backward pass, for f(x) = x · log x where x > 0 and f(x) = 0 where x ≤ 0.
 
-    f'(x) = log x + 1 where x > 0, and 0 where x ≤ 0. Build f with torch.where; its backward must make no NaN on
-    the way: the tests run it under torch.autograd.detect_anomaly(), which stops at the first NaN a backward node
-    returns. So the fix goes before the log (a safe input), not into the gradient afterwards.
+    f'(x) = log x + 1 where x > 0, and 0 where x ≤ 0. However f is built (torch.where is the natural way), its
+    backward must make no NaN on the way: the tests run it under torch.autograd.detect_anomaly(), which stops at
+    the first NaN a backward node returns. So the fix goes before the log (a safe input), not into the gradient.
     x: a 1-D float tensor of points, some of them ≤ 0 (0 itself among them); it does not require grad.
     Returns: a tensor of x's shape and dtype, from backward() or torch.autograd.grad (reverse mode).
 
@@ -80,7 +80,7 @@ def safe_norm(v: torch.Tensor) -> torch.Tensor:
 
     ∂‖vᵢ‖/∂vᵢ = vᵢ / ‖vᵢ‖ for a non-zero row, and 0 for a zero row, where √ has slope ∞ at 0, so that √(Σv²)
     would give 0 · ∞ = NaN. The caller runs backward through the result under torch.autograd.detect_anomaly():
-    no backward node may return NaN, and a zero row's norm is exactly 0.
+    no backward node may return NaN. A zero row's norm is 0 (to 1e-7), not shifted by an ε inside the √.
     v: an (n, d) float leaf tensor that requires grad, some of its rows all zeros; it stays as it is, its .grad
       None (the caller runs the backward pass, not this function).
     Returns: a tensor of n values of v's dtype, attached to the graph (it requires grad): the caller's backward

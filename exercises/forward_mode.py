@@ -116,7 +116,7 @@ def cheaper_jacobian(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor)
 
     For f from n values to m, forward mode finds J a column per pass (n passes), reverse mode a row per pass
     (m passes). So a tall f (n < m) takes forward mode (torch.func.jacfwd), a wide one (m < n) reverse mode
-    (torch.func.jacrev), and a square one (n = m) either. Evaluate f(x) once to learn m. The tests check the mode.
+    (torch.func.jacrev), and a square one (n = m) either; len(f(x)) tells m. The tests check the mode.
     f: a function from a 1-D tensor of n values to a 1-D tensor of m values.
     x: a 1-D float tensor of n values; it does not require grad.
     Returns: an (m, n) tensor of x's dtype, not attached to the graph.
