@@ -306,6 +306,55 @@ COURSE: dict[str, dict[str, str | dict]] = {
             "handle.remove()."
         ),
     },
+    "debugging_gradients": {
+        "xlogx_gradient": (
+            "Clone x and requires_grad_(). Make the input safe first, safe = torch.where(x > 0, x, 1.0), then "
+            "build f = torch.where(x > 0, safe * torch.log(safe), 0.0): log never sees a bad point, so its backward "
+            "makes no NaN. Then the sum trick: f.sum().backward(), and return x.grad."
+        ),
+        "safe_norm": (
+            "torch.linalg.vector_norm(v, dim=1) defines the gradient at a zero row as 0. By hand: s = (v ** 2).sum(1), "
+            "then a second where gives √ a safe 1 at the zero rows: torch.where(s > 0, torch.sqrt(torch.where(s > 0, "
+            "s, 1.0)), 0.0). Return it as it is: no backward(), no detach()."
+        ),
+        "inplace_culprit": (
+            "x = x.detach().requires_grad_(). Inside `with warnings.catch_warnings(record=True) as caught:` call "
+            "warnings.simplefilter('always'), and inside `with torch.autograd.detect_anomaly():` run f(x).backward() "
+            "in a try / except RuntimeError. Then re.search(r'Error detected in (\\w+)', str(w.message)) for each "
+            "w in caught."
+        ),
+        "stage_gradient_norms": (
+            "Keep each stage's input in a list, starting with a copy of x that requires grad; the loss is the sum of "
+            "the last stage's output. One torch.autograd.grad(loss, inputs) returns all their gradients (or call "
+            "retain_grad() on each, then backward() once); torch.linalg.vector_norm of each, then torch.stack."
+        ),
+        "clipped_sgd_step": (
+            "loss_fn(*params).backward(); total = torch.nn.utils.clip_grad_norm_(params, max_norm); then inside "
+            "torch.no_grad(), p -= lr * p.grad for each p; return total."
+        ),
+    },
+    "forward_mode": {
+        "value_and_derivative": (
+            "with torch.autograd.forward_ad.dual_level(): make dual = make_dual(x, torch.ones_like(x)), call f(dual) "
+            "once, and out = unpack_dual(f(dual)) while still inside the block; return (out.primal, out.tangent)."
+        ),
+        "directional_derivative": (
+            "torch.func.jvp(f, (x,), (v,)) returns a pair (f(x), J v): its second item is the answer. Primals and "
+            "tangents go in tuples, one item per argument of f."
+        ),
+        "jacobian_by_columns": (
+            "basis = torch.eye(len(x), dtype=x.dtype). For each j, torch.func.jvp(f, (x,), (basis[j],))[1] is "
+            "column j. torch.stack(columns, dim=1) sets them side by side into the (m, n) matrix."
+        ),
+        "cheaper_jacobian": (
+            "n = len(x) and m = len(f(x)). If n < m, torch.func.jacfwd(f)(x) (n passes), else "
+            "torch.func.jacrev(f)(x) (m passes). Both return the (m, n) Jacobian."
+        ),
+        "hessian_vector_product": (
+            "torch.func.grad(f) is a function returning ∇f; torch.func.jvp of that function at x with tangent v "
+            "returns (∇f(x), H v). Take the second item."
+        ),
+    },
     "autograd_engine": {
         "Value": (
             "Each operation returns a new node, Value(result, (self, other), op), and changes nothing in self. Wrap a "
