@@ -428,9 +428,13 @@ def step_cases() -> list[tuple[Callable[[], list[torch.Tensor]], Callable, float
     ]
 
 
+# clip_grad_norm_ scales by max_norm / (total + 1e-6), at most 1: the expectations do the same, to float64 digits.
+CLIP_EPS = 1e-6
+
+
 def clipped(gradients: list[torch.Tensor], max_norm: float) -> list[torch.Tensor]:
     total = norms_of(gradients).norm()
-    return [g * min(1.0, max_norm / float(total)) for g in gradients]
+    return [g * min(1.0, max_norm / (float(total) + CLIP_EPS)) for g in gradients]
 
 
 @pytest.mark.exercise("debugging_gradients.clipped_sgd_step")
@@ -467,7 +471,7 @@ def test_clipped_sgd_step(solution):
                     "each entry was clamped to ±max_norm (clip_grad_value_): clip the norm of the whole gradient": p0
                     - lr * g.clamp(-max_norm, max_norm),
                     "a gradient below max_norm was scaled up to it: clipping only ever shrinks": p0
-                    - lr * g * (max_norm / float(total)),
+                    - lr * g * (max_norm / (float(total) + CLIP_EPS)),
                 },
             )
             expect_like(
