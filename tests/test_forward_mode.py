@@ -2,7 +2,6 @@
 task names (counted by the recorder), what a call builds on the way (a watch of its own), and near misses."""
 
 import math
-import warnings
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -19,49 +18,12 @@ from tests.kata.checks import (
     expect_like,
     expect_made_by_autograd,
     fail,
+    forward_mode,
+    forward_passes,
     random_tensor,
     rejects,
 )
 from tests.kata.solution import AutogradCall
-
-
-@pytest.fixture(autouse=True)
-def quiet_jit_deprecation() -> Iterator[None]:
-    """torch >= 2.13 warns once, from its own code, when forward mode is first used (it scripts its jvp
-    decompositions with torch.jit.script): no business of the learner's, whose line the kata would show it at."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "`torch.jit.script` is deprecated")
-        yield
-
-
-REVERSE_APIS = {"backward": "backward()", "autograd.grad": "torch.autograd.grad"}
-
-
-def forward_mode(task: str) -> Mechanic:
-    """The task names forward mode: reverse mode, right as its value is, misses it (reverse_mode's mirror)."""
-
-    def problem(calls: list[AutogradCall]) -> str | None:
-        used = sorted({REVERSE_APIS.get(call.api, call.api) for call in calls if call.mode == "reverse"})
-        if not used:
-            return None
-        return (
-            f"it came from reverse mode ({', '.join(used)}), as torch.func.grad, vjp and jacrev do; "
-            f"this exercise is about {task}"
-        )
-
-    return Mechanic(problem)
-
-
-def forward_passes(count: int, task: str) -> Mechanic:
-    """Exactly `count` forward-mode passes: dual numbers made, one a torch.func.jvp."""
-
-    def problem(calls: list[AutogradCall]) -> str | None:
-        made = sum(call.mode == "forward" for call in calls)
-        if made == count:
-            return None
-        return f"it ran {made} forward-mode pass{'' if made == 1 else 'es'} (jvps, dual numbers), not {count}; {task}"
-
-    return Mechanic(problem)
 
 
 def tensors_in(*values) -> Iterator[torch.Tensor]:

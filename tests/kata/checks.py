@@ -368,6 +368,36 @@ def reverse_mode(task: str) -> Mechanic:
     return Mechanic(problem)
 
 
+REVERSE_APIS = {"backward": "backward()", "autograd.grad": "torch.autograd.grad"}
+
+
+def forward_mode(task: str) -> Mechanic:
+    """The task names forward mode: reverse mode, right as its value is, misses it (reverse_mode's mirror)."""
+
+    def problem(calls: list[AutogradCall]) -> str | None:
+        used = sorted({REVERSE_APIS.get(call.api, call.api) for call in calls if call.mode == "reverse"})
+        if not used:
+            return None
+        return (
+            f"it came from reverse mode ({', '.join(used)}), as torch.func.grad, vjp and jacrev do; "
+            f"this exercise is about {task}"
+        )
+
+    return Mechanic(problem)
+
+
+def forward_passes(count: int, task: str) -> Mechanic:
+    """Exactly `count` forward-mode passes: dual numbers made, one a torch.func.jvp."""
+
+    def problem(calls: list[AutogradCall]) -> str | None:
+        made = sum(call.mode == "forward" for call in calls)
+        if made == count:
+            return None
+        return f"it ran {made} forward-mode pass{'' if made == 1 else 'es'} (jvps, dual numbers), not {count}; {task}"
+
+    return Mechanic(problem)
+
+
 def passes(
     count: int, task: str, apis: tuple[str, ...] = ("backward", "autograd.grad"), vmapped_ok: bool = False
 ) -> Mechanic:

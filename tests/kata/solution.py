@@ -56,6 +56,8 @@ def frames(tb: TracebackType | None) -> list[tuple[str, int]]:
 
 LEARNER_FOLDERS = tuple(f"{ROOT / package}{os.sep}" for package in PACKAGES)
 TORCH_FOLDER = f"{Path(torch.__file__).parent}{os.sep}"
+# What torch says about its own future, from its own code: not the learner's to act on.
+TORCH_OWN = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
 
 
 def relative(path: str) -> str:
@@ -289,6 +291,8 @@ def warnings_at_learner_lines() -> Iterator[None]:
     caught: list[tuple[warnings.WarningMessage, dict[str, Any] | None]] = []
 
     def collect(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, TORCH_OWN) and filename.startswith(TORCH_FOLDER):
+            return  # torch's own business on first use of a feature (forward AD warns of torch.jit.script)
         frame = None if filename.startswith(LEARNER_FOLDERS) else learner_frame(sys._getframe(1))
         if frame is not None:  # where the learner's code is now, not where its frame will have moved on to
             filename, lineno = frame.f_code.co_filename, frame.f_lineno
@@ -301,8 +305,6 @@ def warnings_at_learner_lines() -> Iterator[None]:
         finally:
             warnings.showwarning = warnings._showwarning_orig  # caught ones go on through the outer handler
     for warning, module_globals in caught:
-        if issubclass(warning.category, DeprecationWarning) and warning.filename.startswith(TORCH_FOLDER):
-            continue  # torch's own business on first use of a feature (forward AD warns of torch.jit.script)
         registry = module_globals.setdefault("__warningregistry__", {}) if module_globals else None
         module = module_globals.get("__name__") if module_globals else None
         warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno, module, registry)
