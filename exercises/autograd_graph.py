@@ -67,7 +67,7 @@ def graph_nodes(y: torch.Tensor) -> list[str]:
     """The class names of the nodes of y's graph, depth first from y.grad_fn, each node once.
 
     Visit a node: list type(node).__name__, then visit each node of node.next_functions in order (a tuple of
-    (node, index) pairs; skip the None entries, inputs that need no gradient), unless it was listed already: a
+    (node, index) pairs; skip the pairs (None, 0), inputs that need no gradient), unless it was listed already: a
     node that two paths reach (the very same object, `is`) is listed where it is first reached. Two leaves have two
     AccumulateGrad nodes, both listed.
     y: a tensor with a grad_fn (not a leaf), built by the caller; it stays as it is.
@@ -117,12 +117,13 @@ def version_bumps(f, x: torch.Tensor) -> int:
 def saved_by(op, x: torch.Tensor) -> tuple[bool, bool]:
     """Whether op's backward needs its input, and whether it needs its output, kept as autograd saved them.
 
-    For t a tensor that requires grad and out = op(t): input_saved is whether changing t in place (t.add_(1),
+    For t a leaf copy of x that requires grad and out = op(t): input_saved is whether changing t in place (t.add_(1),
     say) after the forward makes out.sum().backward() raise RuntimeError ("... modified by an inplace
     operation"); output_saved is the same for changing out in place. Each question on a graph of its own. (A leaf
     that requires grad may change in place only inside torch.no_grad(); a non-leaf copy of it, leaf.clone(), may
     anywhere.)
-    op: a function of one tensor, built of differentiable torch operations; its output has its input's shape.
+    op: a function of one tensor, built of differentiable torch operations, none of them in place; it returns a new
+      tensor (not t or a view of it) of its input's shape.
     x: a 1-D float tensor of positive values that does not require grad; it stays unchanged.
     Returns: a tuple (input_saved, output_saved) of two bools.
 

@@ -57,8 +57,9 @@ def broadcast_grads(a: torch.Tensor, b: torch.Tensor, weights: torch.Tensor) -> 
     over the dims that input was copied along. ∂L/∂a is weights ⊙ b summed back to a's shape, ∂L/∂b is
     weights ⊙ a summed back to b's shape.
     a, b: float tensors of one dtype that broadcast against each other; they do not require grad.
-    weights: a tensor of the broadcast shape, of a's dtype.
-    Returns: a tuple of two tensors, of a's shape and of b's shape, of a's dtype.
+    weights: a tensor of the broadcast shape, of a's dtype, that does not require grad.
+    Returns: a tuple of two tensors, of a's shape and of b's shape, of a's dtype, not attached to the graph
+      (requires_grad False).
 
     Example: broadcast_grads(torch.tensor([[1.0], [2.0]]), torch.tensor([1.0, 2.0, 3.0]), torch.ones(2, 3))
       -> (tensor([[6.], [6.]]), tensor([3., 3., 3.]))
@@ -76,7 +77,7 @@ def unbroadcast(grad: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
     over the leading dims, then over the dims where shape has 1, keeping those (keepdim=True). No autograd.
     grad: a float tensor that does not require grad, of a shape that `shape` broadcasts to.
     shape: a tuple of ints (a torch.Size is one), possibly ().
-    Returns: a tensor of the given shape, of grad's dtype.
+    Returns: a tensor of the given shape, of grad's dtype (grad itself will do where shape is grad's shape).
 
     Example: unbroadcast(torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), (2, 1)) -> tensor([[ 6.], [15.]])
       unbroadcast(torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), (3,)) -> tensor([5., 7., 9.])
