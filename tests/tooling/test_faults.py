@@ -164,3 +164,16 @@ def test_a_fault_stays_in_its_own_exercise(kata_copy, clean_seconds, fault, isol
     assert "INTERNALERROR" not in output and "Traceback" not in output, output
     assert f"autograd-kata: {len(expected_ids) - len(fault.victims)}/" in run.stdout  # the summary came
     assert elapsed < clean_seconds + LIMIT + 2.5, f"{elapsed:.1f} s against {clean_seconds:.1f} s without the fault"
+
+
+def test_a_parallel_op_in_the_pytest_process_leaves_the_worker_able_to_run_one(kata_copy):
+    """An OpenMP pool that a large op starts in the pytest process does not survive the fork: one more parallel op
+    in the worker would hang, unless the worker runs its ops on one thread."""
+    kata_copy.solve_all()
+    big = "torch.randn(1200, 1200) @ torch.randn(1200, 1200)"
+    with open(kata_copy.path / "tests" / "test_derivatives.py", "a", encoding="utf-8") as file:
+        file.write(f"\n\n{big}  # collected, so run in the pytest process before the first fork\n")
+    kata_copy.prepend_to_body("derivatives.square", big)
+    elapsed, run, found = statuses(kata_copy)
+    assert found["derivatives.square"] == ("solved", ""), run.stdout[-2000:]
+    assert {status for status, _ in found.values()} == {"solved"}
