@@ -99,8 +99,9 @@ def inplace_culprit(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) 
     raises "one of the variables needed for gradient computation has been modified by an inplace operation".
     Inside `with torch.autograd.detect_anomaly():` torch also warns "Error detected in <Name>. Traceback of
     forward call that caused the error: ...", naming the node whose backward needed the old value. Return that
-    <Name>: catch the RuntimeError, and the warning with warnings.catch_warnings(record=True). Leave anomaly mode
-    off afterwards.
+    <Name>: catch the RuntimeError, and the warning with warnings.catch_warnings(record=True) and
+    warnings.simplefilter("always") inside it (else a filter set earlier may hide or raise it). Leave anomaly
+    mode as it was afterwards, as the `with` block does.
     f: a function from a 1-D tensor that requires grad to a 0-dim loss; its backward always raises.
     x: a 1-D float tensor; it does not require grad (differentiate a copy), and stays unchanged.
     Returns: a str, the node's name as the warning gives it, such as "MulBackward0".
@@ -135,7 +136,8 @@ def clipped_sgd_step(
 
     All the parameters' gradients together are one vector g, of norm ‖g‖ = √(sum of the squares of every entry of
     every p.grad). Clipping scales every p.grad by max_norm / ‖g‖ when ‖g‖ > max_norm and leaves them as they are
-    when not, as torch.nn.utils.clip_grad_norm_(params, max_norm) does (it returns ‖g‖). Then each
+    when not, as torch.nn.utils.clip_grad_norm_(params, max_norm) does (it returns ‖g‖, and divides by
+    ‖g‖ + 1e-6: the tests allow for that). Then each
     p ← p − lr · p.grad. In this order: backward, clip, step.
     params: a list of leaf tensors that require grad, of one float dtype, their .grad None; each is changed in
       place, and afterwards its .grad holds its clipped gradient.

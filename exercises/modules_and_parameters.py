@@ -145,7 +145,7 @@ def two_group_sgd(model: torch.nn.Module, body_lr: float, head_lr: float) -> tor
     model: an nn.Sequential of body = nn.Linear(3, 4), act = nn.Tanh() and head = nn.Linear(4, 2); every parameter
       requires grad and has no .grad. It stays as it is: the caller steps the optimizer.
     body_lr, head_lr: positive Python floats.
-    Returns: the torch.optim.SGD, with exactly two param_groups.
+    Returns: the torch.optim.SGD, with exactly two param_groups, in either order.
 
     Example: two_group_sgd(model, 0.01, 0.1) -> an SGD whose param_groups have lr 0.01 (model.body's weight and
       bias) and 0.1 (model.head's); after a backward(), its step() moves model.body.weight by −0.01·its .grad.
