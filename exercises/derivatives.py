@@ -35,7 +35,7 @@ By hand: dy/dx = 4x³ = 4·2³ = 32.
 Traps the tests catch
 ---------------------
 - Returning y, or x.grad.item(): the answer is x.grad itself, a tensor off the graph, not y and not a float.
-- Typing the answer (2 * x, or the lab's 4.): the tests try other points and check that backward() ran.
+- Typing the answer (2 * x, or the lab's 4.): the tests try other points and check that autograd made it.
 - One leaf shared by all calls: backward() adds into x.grad, so later calls come back too large; make x afresh.
 - A dropped term or a wrong power (2x² + x for 2x³ + x): the value is off.
 - float64 (.double()): the tests want torch.tensor(x)'s default float32.

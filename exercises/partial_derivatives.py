@@ -34,7 +34,7 @@ Traps the tests catch
 - One value where two are due: lab_partials returns a tuple of both.
 - Two where one is due: practice_dv returns v.grad alone, practice_du u.grad alone, not each other's.
 - A dropped or misplaced square: (u·v)² is neither u·v nor u²·v.
-- The lab's numbers typed in (tensor(5.)): the tests try other points and check that backward() ran.
+- The lab's numbers typed in (tensor(5.)): the tests try other points and check that autograd made them.
 
 Read more
 ---------

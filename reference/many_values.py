@@ -36,7 +36,7 @@ Traps the tests catch
 - No sum (backward() raises), or a mean for the sum (in mean_square_gradient, the reverse): a mean divides every
   slope by n.
 - Always float32: the tests pass float64 points too, and x.clone().requires_grad_() keeps them so.
-- ReLU by hand, or as x.clamp(min=0): the same values, but clamp's slope at 0 is 1, not 0.
+- ReLU by hand, or as x.clamp(min=0) or torch.where(x >= 0, ...): the same values, but another slope at 0.
 - curve: tensors where numpy arrays are due, f(x) left on the graph, or the three arrays out of order.
 
 Read more
