@@ -166,6 +166,28 @@ def test_a_fault_stays_in_its_own_exercise(kata_copy, clean_seconds, fault, isol
     assert elapsed < clean_seconds + LIMIT + 2.5, f"{elapsed:.1f} s against {clean_seconds:.1f} s without the fault"
 
 
+def test_a_file_that_is_not_utf8_is_named_with_its_line(kata_copy):
+    kata_copy.solve_all()
+    path = kata_copy.path / "exercises" / "derivatives.py"
+    path.write_bytes(path.read_bytes() + '\nGREETING = "café"  # as a Windows editor saves it\n'.encode("cp1252"))
+    _, run, found = statuses(kata_copy)
+    cause = found["derivatives.square"][1]
+    assert found["derivatives.square"][0] == "error" and "Traceback" not in run.stdout
+    assert re.search(r"exercises/derivatives.py:\d+ is not UTF-8 \(bytes e9 .*\): save the file as UTF-8", cause), cause
+    assert found["partial_derivatives.lab_partials"][0] == "solved"
+    assert kata_copy.pytest("--hint", "derivatives.square").returncode == 0  # the kata reads the file regardless
+
+
+def test_a_syntax_error_in_a_module_the_exercise_imports_names_that_module(kata_copy):
+    kata_copy.solve_all()
+    (kata_copy.path / "exercises" / "helpers.py").write_text("def helper(:\n    pass\n", encoding="utf-8")
+    kata_copy.append_to_module("derivatives", "from exercises import helpers")
+    _, run, found = statuses(kata_copy)
+    cause = found["derivatives.square"][1]
+    assert cause == "cannot import exercises/derivatives.py: exercises/helpers.py:1: SyntaxError: invalid syntax", cause
+    assert found["partial_derivatives.lab_partials"][0] == "solved"
+
+
 def test_a_parallel_op_in_the_pytest_process_leaves_the_worker_able_to_run_one(kata_copy):
     """An OpenMP pool that a large op starts in the pytest process does not survive the fork: one more parallel op
     in the worker would hang, unless the worker runs its ops on one thread."""
