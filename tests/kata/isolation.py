@@ -134,8 +134,8 @@ def read_exactly(fd: int, size: int) -> bytes:
 class ImportsAlong:
     """The worker's import hook for torch's lazily loaded parts (torch.func's first call imports torch._dynamo,
     about a second, more on a busy machine): the test's time limit grows by IMPORT_ALLOWANCE for each, since
-    that time is not the learner's; and the parent imports it meanwhile, on the other core, so that a later
-    worker inherits it."""
+    that time is not the learner's; and the parent hears of it, to import it before it forks another worker, which
+    then inherits it (and --watch imports it ahead of the next round)."""
 
     def __init__(self, results: int, dump: Any) -> None:
         self.results, self.dump = results, dump
@@ -437,7 +437,7 @@ class Isolation:
         while self.asked:  # the answers to what was asked before come first (in focus mode, one exercise's)
             self.follow()
         if self.worker is None:
-            self.worker = Worker(self.session, self.dump)
+            self.worker = new_worker(self.session, self.dump)
         spans = sorted(set(self.exercise_spans(self.session).values()))
         ahead = [] if self.kata.focus_only else [each for each in spans if each[0] > span[0]]
         batch = [span]
@@ -469,7 +469,7 @@ class Isolation:
             name, extended = body
             if extended and self.deadline is not None:
                 self.deadline += IMPORT_ALLOWANCE
-            import_alongside(name)
+            WORKER_IMPORTS.append(name)
         elif kind == "debugging":
             self.deadline = None
         elif kind == "start":
@@ -513,7 +513,7 @@ class Isolation:
         while self.asked:  # the worker's answers to what it was asked come first
             self.follow()
         if self.worker is None:
-            self.worker = Worker(self.session, self.dump)
+            self.worker = new_worker(self.session, self.dump)
         worker = self.worker
         worker.ask("call", function, args)
         limit = import_limit(self.config)
@@ -524,7 +524,7 @@ class Isolation:
             if kind in ("result", "failed", "broken"):
                 outcome = message
             elif kind == "module":
-                import_alongside(body[0])
+                WORKER_IMPORTS.append(body[0])
             elif kind == "done":
                 if body[0]:
                     self.retire()
@@ -556,12 +556,17 @@ class Isolation:
             )
 
 
-def import_alongside(name: str) -> None:
-    """Import a torch submodule that the worker is importing, so that a later worker finds it loaded."""
-    if name not in sys.modules:
-        with contextlib.suppress(Exception), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            importlib.import_module(name)
+WORKER_IMPORTS: list[str] = []  # the torch submodules workers imported, in order
+
+
+def new_worker(session: pytest.Session, dump: Any) -> Worker:
+    """A worker forked from this process after it imported what earlier workers did: it starts with those loaded."""
+    for name in WORKER_IMPORTS:
+        if name not in sys.modules:
+            with contextlib.suppress(Exception), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                importlib.import_module(name)
+    return Worker(session, dump)
 
 
 def synthesized(item: pytest.Item, death: Death) -> list[TestReport]:

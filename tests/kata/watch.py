@@ -117,7 +117,9 @@ def run_child(args: list[str], imported: BinaryIO) -> NoReturn:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         os.environ[IN_ROUND] = "1"
         code = pytest.main(args)
-        imported.write("\n".join(sys.modules).encode())
+        from tests.kata.isolation import WORKER_IMPORTS  # what the round's workers imported, beside the round
+
+        imported.write("\n".join([*sys.modules, *WORKER_IMPORTS]).encode())
         imported.flush()
         sys.stdout.flush()
         sys.stderr.flush()
