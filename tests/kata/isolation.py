@@ -43,7 +43,10 @@ from _pytest.runner import runtestprotocol
 from tests.kata.course import Exercise
 from tests.kata.solution import LEARNER_FOLDERS, ProcessWatch, import_module, learner_line, relative, safe_str
 
-FORK_IS_SAFE = hasattr(os, "fork") and sys.platform not in ("darwin", "win32")
+# AUTOGRAD_KATA_NO_FORK=1 runs as macOS and Windows do, everything in one process (the tooling tests use it).
+FORK_IS_SAFE = (
+    hasattr(os, "fork") and sys.platform not in ("darwin", "win32") and not os.environ.get("AUTOGRAD_KATA_NO_FORK")
+)
 # After a test's limit: pytest-timeout stops it inside the worker at the limit itself, the worker's faulthandler
 # dumps its stack and exits at half the grace, SIGKILL ends the worker at the whole grace.
 GRACE = 1.0

@@ -1,8 +1,9 @@
 """`pytest --watch`: rerun on every save in exercises/ (or reference/), each round in a fresh child process.
 
-The watcher imports torch once; each round is a forked child, so the learner's module is always imported
-anew while torch and pytest are already loaded. Where fork is missing or unsafe, a round is a new process.
-The watcher keeps the kata's own code (tests/, conftest.py) as it was at its start: restart it after editing those.
+The watcher imports torch and collects the tests once; each round is a child forked from it after collection, which
+runs the tests (the learner's code itself in the round's worker, imported anew) and prints the round's summary.
+Where fork is missing or unsafe, a round is a new `pytest` process. The watcher keeps the kata's own code (tests/,
+conftest.py) as it was at its start: restart it after editing those.
 """
 
 import contextlib
@@ -13,18 +14,21 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 import warnings
 from pathlib import Path
-from typing import BinaryIO, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 import pytest
+from _pytest import timing
+from _pytest.main import pytest_runtestloop as run_the_tests
 
 from tests.kata.course import PACKAGES, ROOT
+from tests.kata.isolation import FORK_IS_SAFE
 
-IN_ROUND = "AUTOGRAD_KATA_WATCH_ROUND"  # set in a round, where --watch means nothing
-# macOS system frameworks may abort in a forked child; Windows has no fork.
-FORK_IS_SAFE = hasattr(os, "fork") and sys.platform != "darwin"
+IN_ROUND = "AUTOGRAD_KATA_WATCH_ROUND"  # set in a round of its own process, where --watch means nothing
+WATCHFILES = pytest.StashKey[Any]()
 # Ctrl-C is the watcher's to answer: it stops the round, so the round must not report a KeyboardInterrupt.
 WITHOUT_CTRL_C = (
     {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if sys.platform == "win32" else {"start_new_session": True}
@@ -47,19 +51,30 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     except ImportError:
         print('pytest --watch needs watchfiles: pip install ".[watch]"')
         return pytest.ExitCode.USAGE_ERROR
-    return watch(config, watchfiles)
+    if not FORK_IS_SAFE:
+        capture = config.pluginmanager.getplugin("capturemanager")  # None under -p no:capture
+        if capture is not None:
+            capture.stop_global_capturing()  # the rounds' processes then read the real stdin, for breakpoint()
+        return watch(config, watchfiles, lambda: run_process(config))
+    config.stash[WATCHFILES] = watchfiles  # pytest collects, then pytest_runtestloop forks the rounds
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    watchfiles = session.config.stash.get(WATCHFILES, None)
+    if watchfiles is None:
+        return None
+    sys.stdout.flush()
+    os._exit(watch(session.config, watchfiles, lambda: import_ahead(round_in_fork(session))))
 
 
 def say(message: str) -> None:
     print(f"autograd-kata --watch: {message}", flush=True)
 
 
-def watch(config: pytest.Config, watchfiles) -> int:
+def watch(config: pytest.Config, watchfiles, run_round) -> int:
     """Run a round now and after every save, until Ctrl-C, which ends the watch with exit code 0."""
-    capture = config.pluginmanager.getplugin("capturemanager")  # None under -p no:capture
-    if capture is not None:
-        capture.stop_global_capturing()  # rounds then read the real stdin: breakpoint() in an exercise works
-    args, cwd = list(config.invocation_params.args), config.invocation_params.dir
     folders = [ROOT / package for package in PACKAGES if (ROOT / package).is_dir()]
     # A batch comes once 20 ms pass without a change (default 50: ~100 ms from save to round, not ~40), and an
     # empty batch every 20 ms while idle (yield_on_timeout): the first tells that watching has begun.
@@ -71,7 +86,7 @@ def watch(config: pytest.Config, watchfiles) -> int:
         try:
             next(batches)  # watching before the first round, so that a save during it is not lost
             while True:
-                run_round(args, cwd)
+                run_round()
                 say(waiting)
                 changed = next(batch for batch in batches if batch)
                 print()
@@ -82,24 +97,25 @@ def watch(config: pytest.Config, watchfiles) -> int:
     return pytest.ExitCode.OK
 
 
-def run_round(args: list[str], cwd: Path) -> None:
-    if FORK_IS_SAFE:
-        import_ahead(round_in_fork(args))
-    else:
-        command = [sys.executable, "-m", "pytest", *args]
-        subprocess.run(command, cwd=cwd, env={**os.environ, IN_ROUND: "1"}, **WITHOUT_CTRL_C)
+def run_process(config: pytest.Config) -> None:
+    """A round where fork is missing or unsafe: a pytest process of its own, with the watcher's arguments."""
+    command = [sys.executable, "-m", "pytest", *config.invocation_params.args]
+    environment = {**os.environ, IN_ROUND: "1"}
+    subprocess.run(command, cwd=config.invocation_params.dir, env=environment, **WITHOUT_CTRL_C)
 
 
-def round_in_fork(args: list[str]) -> list[str]:
-    """One pytest run in a forked child; returns the names of the modules it imported."""
+def round_in_fork(session: pytest.Session) -> list[str]:
+    """One round of the collected tests in a forked child; returns the names of the modules it imported."""
     # The child's full collections skip frozen objects; else each one scans torch's millions: ~0.15 s, a few a round.
     gc.freeze()
     sys.stdout.flush()
     sys.stderr.flush()
     with tempfile.TemporaryFile() as imported:
-        child = os.fork()
+        with warnings.catch_warnings():  # Python >= 3.12 warns of forking with threads: watchfiles has one
+            warnings.simplefilter("ignore", DeprecationWarning)
+            child = os.fork()
         if child == 0:
-            run_child(args, imported)
+            run_child(session, imported)
         try:
             os.waitpid(child, 0)
         except BaseException:  # Ctrl-C during a round: stop it at once, not after its tests
@@ -111,12 +127,20 @@ def round_in_fork(args: list[str]) -> list[str]:
         return imported.read().decode().split()
 
 
-def run_child(args: list[str], imported: BinaryIO) -> NoReturn:
+def run_child(session: pytest.Session, imported: BinaryIO) -> NoReturn:
+    """The round: the tests as pytest runs them, then the session's end (the summary), as if it were the only run."""
     code = pytest.ExitCode.INTERNAL_ERROR
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        os.environ[IN_ROUND] = "1"
-        code = pytest.main(args)
+        reporter = session.config.pluginmanager.getplugin("terminalreporter")
+        for attribute in ("_session_start", "_sessionstarttime"):  # the round's duration, not the watcher's
+            if hasattr(reporter, attribute):
+                setattr(reporter, attribute, now_as(attribute))
+        run_the_tests(session)
+        code = pytest.ExitCode.TESTS_FAILED if session.testsfailed else pytest.ExitCode.OK
+        session.exitstatus = code
+        session.config.hook.pytest_sessionfinish(session=session, exitstatus=code)
+        session.config._ensure_unconfigure()
         from tests.kata.isolation import WORKER_IMPORTS  # what the round's workers imported, beside the round
 
         imported.write("\n".join([*sys.modules, *WORKER_IMPORTS]).encode())
@@ -127,6 +151,12 @@ def run_child(args: list[str], imported: BinaryIO) -> NoReturn:
         traceback.print_exc()
     finally:
         os._exit(code)  # never return into the watch loop: that would make a second watcher
+
+
+def now_as(attribute: str) -> Any:
+    """Now, in the form the terminal reporter keeps its session's start in: pytest 8 and later keep a
+    timing.Instant in _session_start, pytest 7 a time.time() in _sessionstarttime."""
+    return timing.Instant() if attribute == "_session_start" else time.time()
 
 
 class LearnerCodeRefused:
@@ -140,9 +170,7 @@ class LearnerCodeRefused:
 def import_ahead(names: list[str]) -> None:
     """Import in the watcher what the last round imported, so the next round finds it loaded.
 
-    torch.testing, for one, loads torch.distributed and sympy on its first comparison: seconds, paid once here.
-    Test modules pass through the assertion-rewriting import hook that pytest installed in this process; one
-    that imports learner code when imported fails here, and stays the rounds' to import.
+    torch.func's first call loads torch._dynamo and sympy: seconds, paid once here.
     """
     refused = LearnerCodeRefused()
     sys.meta_path.insert(0, refused)

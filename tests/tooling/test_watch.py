@@ -11,8 +11,6 @@ import time
 
 import pytest
 
-from tests.kata import watch
-
 WAITING = r"autograd-kata --watch: waiting for a save.*\n"
 # The round's file line ("tests/test_derivatives.py ") is printed as its first test starts.
 DERIVATIVES_STARTED = r"tests/test_derivatives\.py "
@@ -22,14 +20,14 @@ posix_only = pytest.mark.skipif(sys.platform == "win32", reason="sends Ctrl-C as
 class WatchRun:
     """`pytest --watch ARGS` in its own process group on a kata copy, its output gathered as it comes."""
 
-    def __init__(self, kata_copy, *args: str) -> None:
+    def __init__(self, kata_copy, *args: str, environment: dict[str, str] | None = None) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pytest", "--watch", *args],
             cwd=kata_copy.path,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(environment or {})},
             start_new_session=True,
         )
         self.output = ""
@@ -190,11 +188,13 @@ def test_without_watchfiles_it_says_what_to_install(kata_copy):
     assert run.stdout == 'pytest --watch needs watchfiles: pip install ".[watch]"\n'
 
 
-def test_without_fork_a_round_is_a_new_process(kata_copy, monkeypatch, capfd):
-    monkeypatch.setattr(watch, "FORK_IS_SAFE", False)
-    # --watch passes on to the round, which must run once and end, not watch in turn.
-    watch.run_round(["-p", "no:cacheprovider", "--watch", "--next"], kata_copy.path)
-    assert "Next: derivatives.square (todo)" in capfd.readouterr().out
+@posix_only
+def test_without_fork_a_round_is_a_new_process(kata_copy):
+    # As on macOS and Windows: --watch passes on to the round's process, which must run once and end, not watch.
+    with WatchRun(kata_copy, "--next", environment={"AUTOGRAD_KATA_NO_FORK": "1"}) as run:
+        assert "Next: derivatives.square (todo)" in run.next_round(timeout=120)
+        code, after = run.ctrl_c()
+    assert code == 0, after
 
 
 def test_the_watcher_never_imports_learner_code_ahead(kata_copy):
