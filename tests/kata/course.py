@@ -50,6 +50,18 @@ def first_docstring(text: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=256)
+def definition_in(text: str, name: str) -> tuple[int, str]:
+    match = re.search(rf"^(?:def|class)\s+{name}\b", text, re.MULTILINE)
+    if match is None:
+        return 1, ""
+    end = TOP_LEVEL.search(text, match.end())
+    return text.count("\n", 0, match.start()) + 1, text[match.start() : end.start() if end else len(text)]
+
+
+TOP_LEVEL = re.compile(r"^[^\s#)\]}]", re.MULTILINE)
+
+
 def lesson(module: str, package: str) -> str:
     """A module's lesson: the docstring it opens with."""
     return first_docstring(source(ROOT / package / f"{module}.py"))
@@ -80,12 +92,7 @@ class Exercise:
     def definition(self, package: str) -> tuple[int, str]:
         """The line of the def or class and its source up to the next top-level statement, found by text so that
         a file with a syntax error still has them."""
-        text = source(self.path(package))
-        match = re.search(rf"^(?:def|class)\s+{self.name}\b", text, re.MULTILINE)
-        if match is None:
-            return 1, ""
-        end = re.compile(r"^[^\s#)\]}]", re.MULTILINE).search(text, match.end())
-        return text.count("\n", 0, match.start()) + 1, text[match.start() : end.start() if end else len(text)]
+        return definition_in(source(self.path(package)), self.name)
 
     def line(self, package: str) -> int:
         return self.definition(package)[0]

@@ -182,6 +182,7 @@ def serve(session: pytest.Session, commands: int, results: int, dump: Any) -> No
                         send(results, "done", tainted)
                         if tainted:  # the next exercise gets a fresh worker
                             return
+                    arm(0, dump)  # idle now: only a test in progress has a limit
                 else:  # "call": a function of the kata's that runs learner code, for its picklable result
                     function, args = body
                     watch = ProcessWatch()
@@ -253,7 +254,6 @@ def run_exercise(items: list[pytest.Item], statuses: dict[str, str], results: in
                 kata.progress.add(item.stash[EXERCISE], report.kata_status, report.kata_cause)
         serialized = [config.hook.pytest_report_to_serializable(config=config, report=r) for r in reports]
         send(results, "reports", item.nodeid, serialized, [portable(warning) for warning in caught])
-    arm(0, dump)
 
 
 def portable(warning: warnings.WarningMessage) -> tuple[type[Warning], str, str, int]:
