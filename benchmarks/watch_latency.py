@@ -1,6 +1,6 @@
 """Save-to-verdict latency: a fresh `pytest` process against a `pytest --watch` round.
 
-Run from the repository with the venv's python: `python benchmarks/watch_latency.py [--saves N]`.
+Run from the repository with the venv's python: `python benchmarks/watch_latency.py [--saves N] [PYTEST_ARGS]`.
 Each save alternates derivatives.square between solved and stub on a temporary copy of the kata, and the
 latency runs from the save to the line `autograd-kata: k/N solved` showing the new verdict; for `pytest --next`
 and for the whole `pytest`. Fresh runs and watch rounds alternate, on two copies, so that a change in the
@@ -139,12 +139,14 @@ def row(label: str, latencies: list[float], note: str = "") -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--saves", type=int, default=5, help="saves measured each way (default 5)")
-    saves_wanted = parser.parse_args().saves
+    parser.add_argument("pytest_args", nargs="*", help="more pytest arguments for every run: test files, say")
+    options = parser.parse_args()
+    saves_wanted, more = options.saves, tuple(options.pytest_args)
     print(f"machine: {machine()}; {load()}", flush=True)
     print(f"save -> verdict line, {saves_wanted} saves each way, in seconds")
     print(f"{'':<32}{'median':>8}{'min':>8}{'max':>8}   first verdict of --watch")
-    for args in (("--next",), ()):
-        command = " ".join(("pytest", *args))
+    for args in (("--next", *more), more):
+        command = " ".join(("pytest", *args[: len(args) - len(more)], *([f"[{len(more)} args]"] if more else [])))
         with tempfile.TemporaryDirectory() as workspace:
             fresh, watched, first_round = measure(args, saves_wanted, Path(workspace))
         print(row(f"{command}, fresh process", fresh))

@@ -50,15 +50,20 @@ def first_docstring(text: str) -> str:
     )
 
 
-@functools.lru_cache(maxsize=256)
-def definition_in(text: str, name: str) -> tuple[int, str]:
-    match = re.search(rf"^(?:def|class)\s+{name}\b", text, re.MULTILINE)
-    if match is None:
-        return 1, ""
-    end = TOP_LEVEL.search(text, match.end())
-    return text.count("\n", 0, match.start()) + 1, text[match.start() : end.start() if end else len(text)]
+@functools.lru_cache(maxsize=64)
+def definitions_in(text: str) -> dict[str, tuple[int, str]]:
+    """Each top-level def or class in `text` by name: its line, and its source up to the next top-level statement."""
+    found: dict[str, tuple[int, str]] = {}
+    for match in DEFINITION.finditer(text):
+        end = TOP_LEVEL.search(text, match.end())
+        found.setdefault(
+            match.group(1),
+            (text.count("\n", 0, match.start()) + 1, text[match.start() : end.start() if end else len(text)]),
+        )
+    return found
 
 
+DEFINITION = re.compile(r"^(?:def|class)\s+(\w+)", re.MULTILINE)
 TOP_LEVEL = re.compile(r"^[^\s#)\]}]", re.MULTILINE)
 
 
@@ -92,7 +97,7 @@ class Exercise:
     def definition(self, package: str) -> tuple[int, str]:
         """The line of the def or class and its source up to the next top-level statement, found by text so that
         a file with a syntax error still has them."""
-        return definition_in(source(self.path(package)), self.name)
+        return definitions_in(source(self.path(package))).get(self.name, (1, ""))
 
     def line(self, package: str) -> int:
         return self.definition(package)[0]

@@ -41,7 +41,15 @@ from _pytest.reports import TestReport
 from _pytest.runner import runtestprotocol
 
 from tests.kata.course import Exercise
-from tests.kata.solution import LEARNER_FOLDERS, ProcessWatch, import_module, learner_line, relative, safe_str
+from tests.kata.solution import (
+    LEARNER_FOLDERS,
+    ProcessWatch,
+    import_module,
+    import_tried,
+    learner_line,
+    relative,
+    safe_str,
+)
 
 # AUTOGRAD_KATA_NO_FORK=1 runs as macOS and Windows do, everything in one process (the tooling tests use it).
 FORK_IS_SAFE = (
@@ -232,10 +240,12 @@ def run_exercise(items: list[pytest.Item], statuses: dict[str, str], results: in
     config = items[0].config
     kata = config.stash[KATA]
     kata.progress.assume(statuses)  # the earlier exercises, as the parent saw them
-    send(results, "importing")
-    arm(import_limit(config), dump)
-    with contextlib.suppress(pytest.fail.Exception):  # a module that cannot be imported: each test says why
-        import_module(items[0].stash[EXERCISE], kata.package, import_limit(config))
+    exercise = items[0].stash[EXERCISE]
+    if not import_tried(exercise, kata.package):  # the module's other exercises find it imported
+        send(results, "importing")
+        arm(import_limit(config), dump)
+        with contextlib.suppress(pytest.fail.Exception):  # a module that cannot be imported: each test says why
+            import_module(exercise, kata.package, import_limit(config))
     for item, nextitem in zip(items, [*items[1:], None]):
         limit = time_limit_of(item)
         send(results, "start", item.nodeid, limit)
@@ -451,7 +461,11 @@ class Isolation:
         uses = {used for start, _ in batch for used in self.session.items[start].stash[EXERCISE].uses}
         self.worker.ask("exercises", batch, self.kata.progress.statuses(tuple(uses)))
         self.asked = batch
-        self.importing, self.limit = True, import_limit(self.config)
+        self.between_tests()
+
+    def between_tests(self, importing: bool = False) -> None:
+        """Until a test starts, the worker is between exercises or importing a module: the import's limit holds."""
+        self.importing, self.limit = importing, import_limit(self.config)
         self.deadline = time.monotonic() + self.limit + GRACE if self.limit else None
 
     def follow(self) -> None:
@@ -466,8 +480,7 @@ class Isolation:
             return
         kind, *body = message
         if kind == "importing":
-            self.importing, self.limit = True, import_limit(self.config)
-            self.deadline = time.monotonic() + self.limit + GRACE if self.limit else None
+            self.between_tests(importing=True)
         elif kind == "module":
             name, extended = body
             if extended and self.deadline is not None:
@@ -486,6 +499,7 @@ class Isolation:
             self.record_warnings(nodeid, caught)
         elif kind == "done":
             self.asked.pop(0)
+            self.between_tests()
             if body[0]:  # it left something behind and ends: what is left to ask goes to a fresh worker
                 self.retire()
         elif kind == "stopped":

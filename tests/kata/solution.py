@@ -151,11 +151,6 @@ def blocked_signals() -> set[int]:
     return set(signal.pthread_sigmask(signal.SIG_BLOCK, [])) if hasattr(signal, "pthread_sigmask") else set()
 
 
-ENVIRONMENT, CURRENT_TEST = (
-    (os.environb, b"PYTEST_CURRENT_TEST") if os.supports_bytes_environ else (os.environ, "PYTEST_CURRENT_TEST")
-)
-
-
 def environment() -> dict[Any, Any]:
     """The environment variables, but pytest's own PYTEST_CURRENT_TEST, set and removed around each test, and
     torch's own TORCH*, which its lazily imported parts set (TORCHINDUCTOR_CACHE_DIR). Read from os.environ's
@@ -173,11 +168,7 @@ def process_facts() -> dict[str, Any]:
         "signal handlers": {int(sig): signal.getsignal(sig) for sig in WATCHED_SIGNALS},
         "blocked signals": blocked_signals(),
         "recursion limit": sys.getrecursionlimit(),
-        # Not pytest's own PYTEST_CURRENT_TEST, set and removed around each test, nor torch's own TORCH*, which its
-        # lazily imported parts set (TORCHINDUCTOR_CACHE_DIR).
-        "environment": {
-            k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST" and not k.startswith("TORCH")
-        },
+        "environment": environment(),
         "sys.path": list(sys.path),
         "working directory": os.getcwd(),
         "trace or profile function": (sys.gettrace(), sys.getprofile()),
@@ -809,9 +800,21 @@ def import_problem(error: BaseException, relpath: str) -> str:
 IMPORT_PROBLEMS: dict[str, pytest.fail.Exception] = {}  # module -> why it cannot be imported: tried once a run
 
 
+def module_name(exercise: Exercise, package: str) -> str:
+    return f"{package}.{exercise.module}"
+
+
+def import_tried(exercise: Exercise, package: str) -> bool:
+    """Whether the exercise's module was imported, or failed to import, already in this process."""
+    name = module_name(exercise, package)
+    return name in sys.modules or name in IMPORT_PROBLEMS
+
+
 def import_module(exercise: Exercise, package: str, limit: float = 0) -> Any:
     """The learner's module, imported once a run; a module that failed to import fails every later try at once."""
-    name, relpath = f"{package}.{exercise.module}", exercise.relpath(package)
+    name, relpath = module_name(exercise, package), exercise.relpath(package)
+    if name in sys.modules:  # imported by an earlier test: no learner code runs again, nothing to guard
+        return sys.modules[name]
     if name not in IMPORT_PROBLEMS:
         try:
             with time_limit(limit, lambda: f"still running after {limit:g} s while importing {relpath}"):
