@@ -169,9 +169,10 @@ GRAPHS = [docstring_graph, constant_graph, shared_graph, unbind_graph, matrix_gr
 ]
 
 
-def expect_strings(solution, got, expected, where: str, mistakes: dict[str, list]) -> None:
-    if not isinstance(got, list) or not all(isinstance(item, str) for item in got):
-        fail(f"{where}: got {type(got).__name__} {short_repr(got)}, expected a list of str")
+def expect_list_of(kind: type, got, expected, where: str, mistakes: dict[str, list]) -> None:
+    """Fail unless got is the list expected, of Python `kind` items; name the mistake it matches, if any."""
+    if not isinstance(got, list) or not all(isinstance(item, kind) for item in got):
+        fail(f"{where}: got {type(got).__name__} {short_repr(got)}, expected a list of Python {kind.__name__} values")
     if got == expected:
         return
     cause = next((why for why, wrong in mistakes.items() if got == wrong and wrong != expected), None)
@@ -189,7 +190,7 @@ def test_graph_nodes(solution):
         ]
         mistakes["the docstring example's answer: walk the graph of the y you are given"] = EXAMPLE_NODES
         got = solution(y)
-        expect_strings(solution, got, walk(y), f"{solution.call} with y = {described}", mistakes)
+        expect_list_of(str, got, walk(y), f"{solution.call} with y = {described}", mistakes)
         expect_inputs_untouched(solution)
 
 
@@ -270,16 +271,6 @@ def one_level(y, tensors) -> list[bool]:
     return [any(t is v for v in found) for t in tensors]
 
 
-def expect_bools(got, expected, where: str, mistakes: dict[str, list], count: int | None = None) -> None:
-    if not isinstance(got, list) or not all(isinstance(item, bool) for item in got):
-        fail(f"{where}: got {type(got).__name__} {short_repr(got)}, expected a list of Python bools")
-    if got == expected:
-        return
-    cause = next((why for why, wrong in mistakes.items() if got == wrong and wrong != expected), None)
-    message = f"{where}: expected {expected}, got {got}"
-    fail(f"{message}: {cause}" if cause else message)
-
-
 @pytest.mark.exercise("autograd_graph.fills_grad")
 def test_fills_grad(solution):
     for make in FILL_CASES:
@@ -296,7 +287,7 @@ def test_fills_grad(solution):
             ),
         }
         got = solution(y, list(tensors))
-        expect_bools(got, expected, f"{solution.call} with y = {described}", mistakes)
+        expect_list_of(bool, got, expected, f"{solution.call} with y = {described}", mistakes)
         expect_inputs_untouched(solution)
         expect_no_autograd(solution)
 
@@ -774,7 +765,7 @@ graph_nodes_near_misses = rejects(
     NearMiss("no-leaves", walker(leaves=False), "AccumulateGrad nodes are missing"),
     NearMiss("root-only", lambda y: [type(y.grad_fn).__name__], "only y.grad_fn"),
     NearMiss("the-example", lambda y: list(EXAMPLE_NODES), "docstring example's answer"),
-    NearMiss("tuple", lambda y: tuple(walk(y)), "expected a list of str"),
+    NearMiss("tuple", lambda y: tuple(walk(y)), "expected a list of Python str values"),
 )
 fills_grad_near_misses = rejects(
     test_fills_grad,
@@ -783,7 +774,7 @@ fills_grad_near_misses = rejects(
     NearMiss("one-level", one_level, "only y.grad_fn's own next_functions"),
     NearMiss("by-backward", fills_by_backward, r"\.grad None -> set"),
     NearMiss("by-autograd-grad", fills_by_grad, "autograd ran"),
-    NearMiss("tensor", fills_as_tensor, "expected a list of Python bools"),
+    NearMiss("tensor", fills_as_tensor, "expected a list of Python bool values"),
 )
 version_bumps_near_misses = rejects(
     test_version_bumps,
