@@ -119,7 +119,7 @@ def stage_gradient_norms(stages: list[Callable[[torch.Tensor], torch.Tensor]], x
     is the norm ‖∂L/∂hᵢ‖ = √(Σⱼ (∂L/∂hᵢⱼ)²) of the gradient at stage i's input, x's first. When every stage
     multiplies the gradient by more than 1, they grow from the last stage back to x. One backward pass reaches them
     all: keep them with retain_grad(), or ask torch.autograd.grad for every hᵢ at once.
-    stages: a list of functions, each from a 1-D tensor to a 1-D tensor (its length may differ).
+    stages: a non-empty list of functions, each from a 1-D tensor to a 1-D tensor (its length may differ).
     x: a 1-D float tensor; it does not require grad.
     Returns: a tensor of len(stages) values of x's dtype.
 

@@ -95,7 +95,7 @@ def clipped_passes(w: torch.Tensor, xs: torch.Tensor, bound: float) -> torch.Ten
     as Σᵢ clamp(gᵢ), not clamp(Σᵢ gᵢ). Take the hook off before returning, with the handle register_hook gave.
     w: a 1-D leaf tensor that requires grad, with no .grad; its values stay as they are, afterwards its .grad holds
       the result, and it carries no hook.
-    xs: a (k, n) tensor of w's dtype, row i being xᵢ, with n = len(w).
+    xs: a (k, n) tensor of w's dtype, row i being xᵢ, with k ≥ 1 and n = len(w).
     bound: a positive Python float.
     Returns: w.grad afterwards, a tensor of w's shape and dtype.
 
@@ -112,8 +112,8 @@ def sgd_hooks(params: list[torch.Tensor], lr: float) -> list[torch.utils.hooks.R
     accumulated p.grad: it updates p ← p − lr·p.grad in place (under torch.no_grad()), then sets p.grad = None, so
     that no gradient outlives its step. Every later backward() through the parameters steps them, until the
     caller calls remove() on the handles; then backward() fills .grad as usual and nothing moves.
-    params: a list of leaf tensors that require grad, with no .grad; this call changes nothing of them but their
-      hooks.
+    params: a list of distinct leaf tensors that require grad, with no .grad; this call changes nothing of them
+      but their hooks.
     lr: the learning rate, a positive Python float.
     Returns: the handles the register calls returned, a list of torch.utils.hooks.RemovableHandle, one per
       parameter.
