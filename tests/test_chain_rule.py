@@ -5,6 +5,7 @@ import torch
 
 from tests.kata.checks import (
     NearMiss,
+    beside_backward,
     expect_call,
     expect_inputs_untouched,
     expect_like,
@@ -274,6 +275,9 @@ gaussian_at_near_misses = rejects(
     test_gaussian_at,
     NearMiss("no-half", slope_by_autograd(lambda t: torch.exp(-(t**2))), "the exponent is −x² / 2"),
     NearMiss("sign-flip", slope_by_autograd(lambda t: torch.exp(t**2 / 2)), "has a minus sign"),
+    NearMiss(
+        "closed-form-beside-backward", beside_backward(lambda x: -x * torch.exp(-(x**2) / 2)), "autograd did not make"
+    ),
     NearMiss(
         "float32-always",
         lambda x: slope_by_autograd(lambda t: torch.exp(-(t**2) / 2))(x.float()),

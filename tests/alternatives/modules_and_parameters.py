@@ -30,6 +30,17 @@ def linear_gradients__func_grad(
     return grad_w.detach(), grad_b.detach()
 
 
+def linear_gradients__forward_mode(
+    weight: torch.Tensor, bias: torch.Tensor, x: torch.Tensor, target: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """torch.func.jacfwd: forward mode, one pass per entry of W and b; a scalar loss's Jacobian is its gradient."""
+
+    def loss(w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return F.mse_loss(F.linear(x, w, b), target)
+
+    return torch.func.jacfwd(loss, argnums=(0, 1))(weight, bias)
+
+
 def linear_gradients__module_copy(
     weight: torch.Tensor, bias: torch.Tensor, x: torch.Tensor, target: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -226,6 +237,7 @@ def two_group_sgd__head_first(model: torch.nn.Module, body_lr: float, head_lr: f
 ALTERNATIVES = {
     "linear_gradients": [
         ("autograd-grad-functional", linear_gradients__autograd_grad),
+        ("forward-mode-jacfwd", linear_gradients__forward_mode),
         ("func-grad-argnums", linear_gradients__func_grad),
         ("module-load-state-dict", linear_gradients__module_copy),
     ],

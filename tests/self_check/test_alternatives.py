@@ -4,6 +4,8 @@ tests/alternatives/ holds them, written from the docstrings in exercises/ alone:
 no mode, torch.autograd.grad beside backward(), torch.func, clones, other ways to make a leaf.
 """
 
+import importlib
+import inspect
 import warnings
 
 import pytest
@@ -36,3 +38,14 @@ def test_every_exercise_has_alternatives() -> None:
         f"{module}.{name}" for module, names in COURSE.items() for name in names if not listed.get(f"{module}.{name}")
     ]
     assert missing == [], "these exercises list no alternative solutions in tests/alternatives/"
+
+
+def test_every_alternative_written_is_listed() -> None:
+    listed = {id(solution) for solutions in alternatives(COURSE).values() for _, solution in solutions}
+    unlisted = [
+        f"tests/alternatives/{module}.py: {name}"
+        for module in COURSE
+        for name, value in vars(importlib.import_module(f"tests.alternatives.{module}")).items()
+        if "__" in name.strip("_") and inspect.isfunction(value) and id(value) not in listed
+    ]
+    assert unlisted == [], "these alternatives are written but not in their module's ALTERNATIVES, so never run"
