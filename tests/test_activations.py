@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from tests.kata.checks import (
+    MEAN,
     NearMiss,
     beside_backward,
     cube,
@@ -17,8 +18,6 @@ from tests.kata.checks import (
     slope_by_autograd,
     step,
 )
-
-MEAN = "divided by n: the gradient of y.mean(); the sum trick sums"
 
 
 def grids() -> list[torch.Tensor]:

@@ -367,6 +367,17 @@ def shown(expected: Any, got: Any) -> str:
     return f"expected {expected_text}, got {got_text}"
 
 
+def expect_floats(got: Any, expected: Any, where: str, mistakes: Callable[[], dict[str, Any]]) -> None:
+    """After the length check: fail unless got (shown as a list or tuple, as expected is) holds Python floats close
+    to expected's, naming the first of mistakes() ({cause: wrong floats}, made only on a miss) that it matches."""
+    got = type(expected)(got)
+    if not all(map(is_number, got)):
+        fail(f"{where}: got {short_repr(got)}, expected Python floats: {NO_TORCH}")
+    if not all(map(close, got, expected)):
+        cause = next((f": {why}" for why, wrong in mistakes().items() if all(map(close, got, wrong))), "")
+        fail(f"{where}: {shown(expected, got)}{cause}")
+
+
 def calls(count: int) -> str:
     return f"{count} call{'' if count == 1 else 's'}"
 
@@ -629,11 +640,7 @@ def test_local_grads(solution):
                 f"{call}: expected {len(expected)} local derivatives (one per child), got {len(got)}: "
                 f"{short_repr(tuple(got))}"
             )
-        if not all(map(is_number, got)):
-            fail(f"{call}: got {short_repr(tuple(got))}, expected Python floats: {NO_TORCH}")
-        if not all(map(close, got, expected)):
-            cause = next((f": {why}" for why, wrong in local_mistakes(node).items() if all(map(close, got, wrong))), "")
-            fail(f"{call}: {shown(expected, tuple(got))}{cause}")
+        expect_floats(got, expected, call, functools.partial(local_mistakes, node))
 
 
 # ---- topological_order -------------------------------------------------------------------------------------------
@@ -770,14 +777,15 @@ def test_backward(solution):
 # ---- gradients ----------------------------------------------------------------------------------------------------
 
 
-def torch_gradients(f: Expression, xs: list[float]) -> list[float]:
+def torch_gradients(f: Callable[..., Any], xs: list[float]) -> list[float]:
+    """∂f/∂x for each x by torch autograd (0.0 where f does not use it); also a near miss, given the Expression."""
     leaves = [torch.tensor(x, dtype=F64, requires_grad=True) for x in xs]
-    grads = torch.autograd.grad(f.fn(*leaves), leaves, allow_unused=True)
+    grads = torch.autograd.grad(f(*leaves), leaves, allow_unused=True)
     return [0.0 if grad is None else grad.item() for grad in grads]
 
 
 def expect_gradients(solution: Solution, f: Expression, xs: list[float]) -> None:
-    expected = torch_gradients(f, xs)
+    expected = torch_gradients(f.fn, xs)
     f.calls.clear()
     got = solution(f, xs)
     if any(isinstance(arg, torch.Tensor) for call in f.calls for arg in call):
@@ -798,21 +806,21 @@ def expect_gradients(solution: Solution, f: Expression, xs: list[float]) -> None
         )
     if any(hasattr(item, "grad") for item in got):
         fail(f"{solution.call}: got Value objects, expected floats: return each leaf's .grad")
-    if not all(map(is_number, got)):
-        fail(f"{solution.call}: got {short_repr(list(got))}, expected Python floats: {NO_TORCH}")
-    if not all(map(close, got, expected)):
-        leaves = [Node(x) for x in xs]
-        out = f.fn(*leaves)
-        mistakes = {
-            "all 0.0: backward(out) never ran, or the leaves' grads were read before it": [0.0] * len(xs),
-            "the xs themselves (the leaves' .data), not their .grad": xs,
-            **{
-                f"what a backward with this mistake gives: {why}": [grads.get(id(leaf), 0.0) for leaf in leaves]
-                for why, grads in backward_mistakes(out, {}).items()
-            },
-        }
-        cause = next((f": {why}" for why, wrong in mistakes.items() if all(map(close, got, wrong))), "")
-        fail(f"{solution.call}: {shown(expected, list(got))}{cause}")
+    expect_floats(got, expected, solution.call, functools.partial(gradient_mistakes, f, xs))
+
+
+def gradient_mistakes(f: Expression, xs: list[float]) -> dict[str, list[float]]:
+    """Wrong gradients that engine mistakes give on f at xs, each by its cause: for the failure message."""
+    leaves = [Node(x) for x in xs]
+    out = f.fn(*leaves)
+    return {
+        "all 0.0: backward(out) never ran, or the leaves' grads were read before it": [0.0] * len(xs),
+        "the xs themselves (the leaves' .data), not their .grad": xs,
+        **{
+            f"what a backward with this mistake gives: {why}": [grads.get(id(leaf), 0.0) for leaf in leaves]
+            for why, grads in backward_mistakes(out, {}).items()
+        },
+    }
 
 
 @pytest.mark.exercise("autograd_engine.gradients")
@@ -926,11 +934,6 @@ def gradients_with(finish: Callable[[list, Any], Any], run_backward: bool = True
     return gradients
 
 
-def gradients_by_torch(f, xs):
-    leaves = [torch.tensor(x, dtype=F64, requires_grad=True) for x in xs]
-    return [0.0 if g is None else g.item() for g in torch.autograd.grad(f(*leaves), leaves, allow_unused=True)]
-
-
 def gradients_by_differences(f, xs, h=1e-6):
     """Central differences through the engine's forward pass: close, but f runs 2·len(xs) times, never backward."""
     found = []
@@ -1012,7 +1015,7 @@ backward_near_misses = rejects(
 )
 gradients_near_misses = rejects(
     test_gradients,
-    NearMiss("torch-autograd", gradients_by_torch, "torch tensors"),
+    NearMiss("torch-autograd", torch_gradients, "torch tensors"),
     NearMiss("finite-differences", gradients_by_differences, "called f"),
     NearMiss("no-backward", gradients_with(lambda leaves, out: [leaf.grad for leaf in leaves], False), "never ran"),
     NearMiss("data-not-grad", gradients_with(lambda leaves, out: [leaf.data for leaf in leaves]), r"\.data"),

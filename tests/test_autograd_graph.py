@@ -10,6 +10,7 @@ import torch
 from tests.kata.checks import (
     Mechanic,
     NearMiss,
+    cube,
     expect_inputs_untouched,
     expect_like,
     expect_made_by_autograd,
@@ -18,6 +19,7 @@ from tests.kata.checks import (
     passes,
     random_tensor,
     rejects,
+    running_sum,
 )
 from tests.kata.solution import short_repr
 
@@ -405,10 +407,6 @@ def plus_one(t):
     return t + 1
 
 
-def cube(t):
-    return t**3
-
-
 def sin_then_exp(t):
     return torch.exp(torch.sin(t))
 
@@ -421,15 +419,20 @@ SAVERS = [torch.sin, torch.exp, torch.cos, torch.tanh, torch.sqrt, torch.log, to
 SAVERS += [scaled, plus_one, cube, sin_then_exp, times_itself]
 
 
+def raises_runtime_error(run) -> bool:
+    """Whether run() raises a RuntimeError: how backward() tells a saved tensor changed, or a graph already freed."""
+    try:
+        run()
+    except RuntimeError:
+        return True
+    return False
+
+
 def raises_after_change(op, x, change_output: bool) -> bool:
     t = x.clone().requires_grad_().clone()
     out = op(t)
     (out if change_output else t).add_(1)
-    try:
-        out.sum().backward()
-    except RuntimeError:
-        return True
-    return False
+    return raises_runtime_error(out.sum().backward)
 
 
 def one_graph_answer(op, x) -> tuple[bool, bool]:
@@ -439,11 +442,7 @@ def one_graph_answer(op, x) -> tuple[bool, bool]:
     answers = []
     for changed in (t, out):
         changed.add_(1)
-        try:
-            out.sum().backward()
-            answers.append(False)
-        except RuntimeError:
-            answers.append(True)
+        answers.append(raises_runtime_error(out.sum().backward))
     return answers[0], answers[1]
 
 
@@ -499,10 +498,6 @@ def test_saved_by(solution):
 
 
 # ---------------------------------------------------------------- second_pass
-def running_sum(t):
-    return torch.cumsum(t, 0)
-
-
 PASSES = [  # f, and its gradient summed: the slope of f(t).sum()
     (torch.square, lambda x: 2 * x),
     (torch.sin, torch.cos),
@@ -518,11 +513,7 @@ def second_pass_raises(f, x) -> bool:
     t = x.clone().requires_grad_()
     y = f(t).sum()
     y.backward()
-    try:
-        y.backward()
-    except RuntimeError:
-        return True
-    return False
+    return raises_runtime_error(y.backward)
 
 
 def first_pass_keeps(retain: bool) -> Mechanic:
@@ -630,18 +621,6 @@ def bumps_by_values(f, x):
     return int(not torch.equal(t, x))
 
 
-def bumps_less_callers(f, x):
-    t = x.clone()
-    f(t)
-    return t._version - x._version
-
-
-def bumps_as_tensor(f, x):
-    t = x.clone()
-    f(t)
-    return torch.tensor(t._version)
-
-
 def saved_by_experiment(change, one_graph=False, catch=True, swap=False):
     """A learner-style saved_by: `change(t, out)` returns the tensor it changed in place, or a copy it changed."""
 
@@ -653,11 +632,7 @@ def saved_by_experiment(change, one_graph=False, catch=True, swap=False):
         if not catch:
             out.sum().backward()
             return False
-        try:
-            out.sum().backward()
-        except RuntimeError:
-            return True
-        return False
+        return raises_runtime_error(out.sum().backward)
 
     def solve(op, x):
         answer = one_graph_answer(op, x) if one_graph else (raises(op, x, "input"), raises(op, x, "output"))
@@ -673,11 +648,7 @@ def saved_on_a_leaf(op, x):
         t = x.clone().requires_grad_()
         out = op(t)
         (t if which == "input" else out).add_(1)
-        try:
-            out.sum().backward()
-            answers.append(False)
-        except RuntimeError:
-            answers.append(True)
+        answers.append(raises_runtime_error(out.sum().backward))
     return tuple(answers)
 
 
@@ -708,11 +679,8 @@ def passes_by(first_retain=None, zero_between=False, rebuild=False, catch=True, 
         if not catch:
             y.backward()
             return t.grad, False
-        try:
-            y.backward()
-        except RuntimeError:
-            return (2 * t.grad if count_grad_if_raised else t.grad), True
-        return t.grad, False
+        raised = raises_runtime_error(y.backward)
+        return (2 * t.grad if raised and count_grad_if_raised else t.grad), raised
 
     return solve
 
@@ -734,23 +702,15 @@ def passes_beside(f, x, retain_graph):
     probe = x.clone().requires_grad_()
     twin = f(probe).sum()
     twin.backward(retain_graph=retain_graph)
-    try:
-        twin.backward()
-        raised = False
-    except RuntimeError:
-        raised = True
+    raised = raises_runtime_error(twin.backward)
     return (t.grad if raised else 2 * t.grad), raised
 
 
 def passes_by_grad(f, x, retain_graph):
     t = x.clone().requires_grad_()
     y = f(t).sum()
-    (first,) = torch.autograd.grad(y, t, retain_graph=retain_graph)
-    try:
-        (second,) = torch.autograd.grad(y, t)
-    except RuntimeError:
-        return t.grad, True
-    return t.grad, False
+    torch.autograd.grad(y, t, retain_graph=retain_graph)
+    return t.grad, raises_runtime_error(lambda: torch.autograd.grad(y, t))
 
 
 graph_nodes_near_misses = rejects(
@@ -780,8 +740,8 @@ version_bumps_near_misses = rejects(
     test_version_bumps,
     NearMiss("by-values", bumps_by_values, "equal values are no proof"),
     NearMiss("on-the-caller", bumps_on_caller, "changed the caller's x"),
-    NearMiss("less-callers", bumps_less_callers, "less x's own count"),
-    NearMiss("tensor", bumps_as_tensor, "expected an int"),
+    NearMiss("less-callers", lambda f, x: bumps_of(f, x) - x._version, "less x's own count"),
+    NearMiss("tensor", lambda f, x: torch.tensor(bumps_of(f, x)), "expected an int"),
 )
 saved_by_near_misses = rejects(
     test_saved_by,

@@ -7,6 +7,7 @@ import torch
 
 from tests.kata.checks import (
     NearMiss,
+    beside_backward,
     expect_inputs_untouched,
     expect_like,
     expect_made_by_autograd,
@@ -326,17 +327,6 @@ def broadcast_by_hand(a, b, weights):
     return (weights * b).sum_to_size(a.shape), (weights * a).sum_to_size(b.shape)
 
 
-def broadcast_beside(a, b, weights):
-    """The right values by hand, beside an unrelated backward()."""
-    dummy = torch.ones((), requires_grad=True)
-    (dummy * 2).backward()
-    return broadcast_by_hand(a, b, weights)
-
-
-def unbroadcast_by(sum_dims):
-    return lambda grad, shape: sum_dims(grad, tuple(shape))
-
-
 def leading_only(grad, shape):
     return summed_leading(grad, shape).clone()
 
@@ -394,10 +384,6 @@ def gather_in_place(x, index, weights):
     return x.zero_().scatter_add_(1, index, weights)
 
 
-def cumsum_by(finish):
-    return lambda weights, dim: finish(weights, dim)
-
-
 def cumsum_by_autograd(weights, dim):
     x = torch.zeros_like(weights, requires_grad=True)
     (weights * torch.cumsum(x, dim)).sum().backward()
@@ -422,7 +408,7 @@ def matmul_by_autograd(a, b, g):
 broadcast_grads_near_misses = rejects(
     test_broadcast_grads,
     NearMiss("by-hand", broadcast_by_hand, "autograd never ran"),
-    NearMiss("beside-a-dummy-backward", broadcast_beside, "autograd did not make it"),
+    NearMiss("beside-a-dummy-backward", beside_backward(broadcast_by_hand), "autograd did not make it"),
     NearMiss("expanded-leaves", grads_of(lambda w, a, b: (w * (a * b)).sum(), (True, True)), "broadcast shape"),
     NearMiss("expanded-a", grads_of(lambda w, a, b: (w * (a * b)).sum(), (True, False)), "a's gradient has"),
     NearMiss("sum-trick", grads_of(lambda w, a, b: (a * b).sum()), "weights ignored"),
@@ -455,11 +441,11 @@ gather_grad_near_misses = rejects(
 cumsum_grad_near_misses = rejects(
     test_cumsum_grad,
     NearMiss("by-autograd", cumsum_by_autograd, "autograd ran"),
-    NearMiss("forward-cumsum", cumsum_by(lambda w, d: w.cumsum(d)), "forward cumsum"),
-    NearMiss("exclusive", cumsum_by(lambda w, d: w.flip(d).cumsum(d).flip(d) - w), "left out"),
-    NearMiss("not-flipped-back", cumsum_by(lambda w, d: w.flip(d).cumsum(d)), "not flipped back"),
-    NearMiss("other-dim", cumsum_by(lambda w, d: w.flip(0).cumsum(0).flip(0)), "other dim"),
-    NearMiss("total", cumsum_by(lambda w, d: w.sum(d, keepdim=True).expand_as(w).clone()), "the total"),
+    NearMiss("forward-cumsum", lambda w, d: w.cumsum(d), "forward cumsum"),
+    NearMiss("exclusive", lambda w, d: w.flip(d).cumsum(d).flip(d) - w, "left out"),
+    NearMiss("not-flipped-back", lambda w, d: w.flip(d).cumsum(d), "not flipped back"),
+    NearMiss("other-dim", lambda w, d: w.flip(0).cumsum(0).flip(0), "other dim"),
+    NearMiss("total", lambda w, d: w.sum(d, keepdim=True).expand_as(w).clone(), "the total"),
 )
 matmul_grads_near_misses = rejects(
     test_matmul_grads,

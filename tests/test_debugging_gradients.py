@@ -11,6 +11,7 @@ import torch
 
 from tests.kata.checks import (
     NearMiss,
+    beside_backward,
     expect_call,
     expect_inputs_untouched,
     expect_like,
@@ -20,6 +21,7 @@ from tests.kata.checks import (
     random_tensor,
     rejects,
     reverse_mode,
+    slope_by_autograd,
 )
 from tests.kata.solution import short_repr
 
@@ -358,25 +360,21 @@ def test_stage_gradient_norms(solution):
     for stages, x in chains():
         inputs, gradients = gradients_by_hand(stages, x)
         expected = norms_of(gradients)
-        got = solution(stages, x)
-        if isinstance(got, torch.Tensor) and got.shape == (len(stages) + 1,):
-            fail(
-                f"{solution.call}: expected shape {list(expected.shape)}, got {list(got.shape)}: one norm per stage, "
-                "at its input (x first); the last stage's output is no stage's input"
-            )
-        expect_like(
-            got,
+        expect_call(
+            solution,
+            (stages, x),
             expected,
-            solution.call,
+            shapes={
+                (len(stages) + 1,): "one norm per stage, at its input (x first); the last stage's output is no "
+                "stage's input"
+            },
             likely={
                 "the norms of the activations hᵢ, not of their gradients ∂L/∂hᵢ": norms_of(inputs),
                 "the stages in reverse order: entry 0 is x's, stage 0's input": expected.flip(0),
                 "squared norms: take the √ of the sum of squares (torch.linalg.vector_norm)": expected**2,
             },
+            mechanics=(one_pass,),
         )
-        expect_inputs_untouched(solution)
-        expect_made_by_autograd(solution, got, expected)
-        one_pass.expect(solution)
 
 
 # ---- clipped_sgd_step ---------------------------------------------------------------------------------------
@@ -489,17 +487,6 @@ def test_clipped_sgd_step(solution):
 # ---- Near misses --------------------------------------------------------------------------------------------
 
 
-def slope_through(f):
-    """A learner-style xlogx_gradient: the sum trick through f(x)."""
-
-    def solve(x):
-        x = x.clone().requires_grad_()
-        f(x).sum().backward()
-        return x.grad
-
-    return solve
-
-
 def one_where(x):
     return torch.where(x > 0, x * torch.log(x), 0.0)
 
@@ -514,7 +501,7 @@ def absolute(x):
 
 
 def nan_to_num_after(x):
-    return torch.nan_to_num(slope_through(one_where)(x), nan=0.0)
+    return torch.nan_to_num(slope_by_autograd(one_where)(x), nan=0.0)
 
 
 def forward_mode_one_where(x):
@@ -522,8 +509,7 @@ def forward_mode_one_where(x):
     return torch.func.jvp(one_where, (x,), (torch.ones_like(x),))[1]
 
 
-def closed_form_beside_backward(x):
-    slope_through(lambda t: t**2)(x)
+def xlogx_slope_by_hand(x):
     return torch.where(x > 0, safe_log(x) + 1, 0.0)
 
 
@@ -654,13 +640,15 @@ clip_grad_norm = torch.nn.utils.clip_grad_norm_
 
 xlogx_gradient_near_misses = rejects(
     test_xlogx_gradient,
-    NearMiss("one-where", slope_through(one_where), "the branch it did not take a zero gradient"),
-    NearMiss("safe-input-zero", slope_through(safe_input_zero), "log and its slope are finite"),
-    NearMiss("absolute-value", slope_through(absolute), "not x ≥ 0 or \\|x\\|"),
+    NearMiss("one-where", slope_by_autograd(one_where), "the branch it did not take a zero gradient"),
+    NearMiss("safe-input-zero", slope_by_autograd(safe_input_zero), "log and its slope are finite"),
+    NearMiss("absolute-value", slope_by_autograd(absolute), "not x ≥ 0 or \\|x\\|"),
     NearMiss("nan-to-num-after", nan_to_num_after, "something later dropped"),
     NearMiss("forward-mode", forward_mode_one_where, "came from forward mode"),
-    NearMiss("closed-form-beside-backward", closed_form_beside_backward, "autograd did not make it"),
-    NearMiss("no-plus-one", slope_through(lambda x: torch.where(x > 0, x * safe_log(x) - x, 0.0)), "without the \\+ 1"),
+    NearMiss("closed-form-beside-backward", beside_backward(xlogx_slope_by_hand), "autograd did not make it"),
+    NearMiss(
+        "no-plus-one", slope_by_autograd(lambda x: torch.where(x > 0, x * safe_log(x) - x, 0.0)), "without the \\+ 1"
+    ),
 )
 safe_norm_near_misses = rejects(
     test_safe_norm,

@@ -12,6 +12,8 @@ from torch.overrides import TorchFunctionMode
 from tests.kata.checks import (
     Mechanic,
     NearMiss,
+    coupled,
+    coupled_jacobian,
     cube,
     expect_call,
     expect_inputs_untouched,
@@ -20,8 +22,10 @@ from tests.kata.checks import (
     fail,
     forward_mode,
     forward_passes,
+    log_sum_exp,
     random_tensor,
     rejects,
+    running_sum,
 )
 from tests.kata.solution import AutogradCall
 
@@ -138,25 +142,12 @@ def test_value_and_derivative(solution):
 # ---- directional_derivative ---------------------------------------------------------------------------------
 
 
-def running_sum(t):
-    return torch.cumsum(t, 0)
-
-
-def coupled(t):
-    return torch.stack([t[0] * t[1], t[1] * t[2], torch.sin(t[0]), t[2] ** 2])
-
-
 def sum_and_squares(t):
     return torch.stack([t.sum(), (t**2).sum()])
 
 
 def times_sum(t):
     return t * t.sum()
-
-
-def coupled_jacobian(x):
-    a, b, c = x.tolist()
-    return torch.tensor([[b, a, 0], [0, c, b], [math.cos(a), 0, 0], [0, 0, 2 * c]], dtype=x.dtype)
 
 
 VECTOR_FUNCTIONS = [  # f, its Jacobian at x, n: square and non-symmetric first, then tall, wide, elementwise
@@ -204,12 +195,13 @@ def test_directional_derivative(solution):
 # ---- jacobian_by_columns ------------------------------------------------------------------------------------
 
 
-def expect_not_transposed(solution, got, jac: torch.Tensor) -> None:
-    if isinstance(got, torch.Tensor) and jac.shape[0] != jac.shape[1] and got.shape == jac.T.shape:
-        fail(
-            f"{solution.call}: expected shape {list(jac.shape)}, got {list(got.shape)}: transposed, the columns "
-            "stacked as rows; J eⱼ is column j: torch.stack(columns, dim=1)"
-        )
+def transposed_shape(jac: torch.Tensor) -> dict[tuple[int, ...], str]:
+    """expect_call's shapes= for a Jacobian: a non-square J's transpose, named before the shape check speaks."""
+    if jac.shape[0] == jac.shape[1]:
+        return {}
+    return {
+        tuple(jac.T.shape): "transposed, the columns stacked as rows; J eⱼ is column j: torch.stack(columns, dim=1)"
+    }
 
 
 @pytest.mark.exercise("forward_mode.jacobian_by_columns")
@@ -230,19 +222,14 @@ def test_jacobian_by_columns(solution):
             }
             if n == jac.shape[0]:
                 likely["transposed: J eⱼ is column j; torch.stack(columns, dim=1)"] = jac.T
-            expect_call_catching_transpose(solution, (f, x), jac, likely)
-            in_forward_mode.expect(solution)
-            columns.expect(solution)
-
-
-def expect_call_catching_transpose(solution, args, jac, likely):
-    """expect_call's checks, with the transpose of a non-square J named before the shape check speaks."""
-    got = solution(*args)
-    expect_not_transposed(solution, got, jac)
-    expect_like(got, jac, solution.call, likely=likely)
-    expect_inputs_untouched(solution)
-    expect_made_by_autograd(solution, got, jac)
-    return got
+            expect_call(
+                solution,
+                (f, x),
+                jac,
+                shapes=transposed_shape(jac),
+                likely=likely,
+                mechanics=(in_forward_mode, columns),
+            )
 
 
 # ---- cheaper_jacobian ---------------------------------------------------------------------------------------
@@ -295,8 +282,9 @@ def test_cheaper_jacobian(solution):
             jac = jacobian(x)
             m = jac.shape[0]
             likely = {"transposed: row i of J is output i's gradient": jac.T} if m == n else {}
-            expect_call_catching_transpose(solution, (f, x), jac, likely)
-            fewer_passes(n, m).expect(solution)
+            expect_call(
+                solution, (f, x), jac, shapes=transposed_shape(jac), likely=likely, mechanics=(fewer_passes(n, m),)
+            )
 
 
 # ---- hessian_vector_product ---------------------------------------------------------------------------------
@@ -308,10 +296,6 @@ def quartic_sum(t):
 
 def coupled_scalar(t):
     return t[0] ** 2 * t[1] + torch.sin(t[1]) * t[2]
-
-
-def log_sum_exp(t):
-    return torch.logsumexp(t, 0)
 
 
 def coupled_scalar_hessian(x):

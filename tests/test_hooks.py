@@ -15,6 +15,8 @@ from tests.kata.checks import (
     expect_like,
     expect_made_by_autograd,
     fail,
+    layer_of,
+    linear_grads,
     passes,
     random_tensor,
     rejects,
@@ -228,12 +230,6 @@ def sgd_cases() -> list[tuple[list[torch.Tensor], torch.Tensor, torch.Tensor, fl
     ]  # fmt: skip
 
 
-def linear_grads(weight, bias, x, target) -> list[torch.Tensor]:
-    """L = mean((x·Wᵀ + b − T)²): G = 2(y − T)/(N·out), ∂L/∂W = Gᵀ·x, ∂L/∂b = the sum of G's rows."""
-    g = 2 * (x @ weight.T + bias - target) / target.numel()
-    return [g.T @ x, g.sum(0)]
-
-
 NOT_CLEARED = (
     "the parameter's .grad still holds the gradient after backward(): the post-accumulate-grad hook sets "
     "p.grad = None after its step (a register_hook hook runs before .grad is filled, too early to clear it)"
@@ -309,17 +305,6 @@ def layer_cases() -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.
     ]  # fmt: skip
 
 
-def linear_layer(weight: torch.Tensor, bias: torch.Tensor) -> nn.Linear:
-    """An nn.Linear holding weight and bias; torch's global random state, which its initialisation draws from,
-    stays as it was."""
-    with torch.random.fork_rng(devices=[]):
-        layer = nn.Linear(weight.shape[1], weight.shape[0], dtype=weight.dtype)
-    with torch.no_grad():
-        layer.weight.copy_(weight)
-        layer.bias.copy_(bias)
-    return layer
-
-
 def backward_hooks_of(layer: nn.Module) -> tuple[bool | None, int]:
     """(whether its backward hooks are full ones, None with none registered; how many it has). Private attributes,
     the same from torch 1.8 on: torch keeps no public list of a module's hooks."""
@@ -346,7 +331,7 @@ def expect_order(solution, got, grad_input: torch.Tensor, grad_output: torch.Ten
 @pytest.mark.exercise("hooks.backward_hook_grads")
 def test_backward_hook_grads(solution):
     for weight, bias, x, target in layer_cases():
-        layer = linear_layer(weight, bias)
+        layer = layer_of(weight, bias)
         at_forward = []
         watch = layer.register_forward_pre_hook(
             lambda module, args, seen=at_forward: seen.append(backward_hooks_of(module))

@@ -1,11 +1,23 @@
 """Module 8, Jacobians: closed forms at fixed, random and float64 points, one-pass checks, and near misses."""
 
-import math
-
 import pytest
 import torch
 
-from tests.kata.checks import NearMiss, expect_call, fail, passes, random_tensor, rejects, reverse_mode, square, step
+from tests.kata.checks import (
+    NearMiss,
+    coupled,
+    coupled_jacobian,
+    expect_call,
+    fail,
+    log_sum_exp,
+    passes,
+    random_tensor,
+    rejects,
+    reverse_mode,
+    running_sum,
+    square,
+    step,
+)
 
 
 def expect_no_loop(solution, args_of_size, items: str, why: str) -> None:
@@ -30,10 +42,6 @@ def squared_norm(t):
     return (t**2).sum()
 
 
-def log_sum_exp(t):
-    return torch.logsumexp(t, 0)
-
-
 GRADIENTS = [
     (squared_norm, lambda x: 2 * x),
     (torch.linalg.vector_norm, lambda x: x / torch.linalg.vector_norm(x)),
@@ -54,21 +62,8 @@ def test_gradient(solution):
 MATRIX = torch.tensor([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0]])
 
 
-def running_sum(t):
-    return torch.cumsum(t, 0)
-
-
 def linear(t):
     return MATRIX.to(t.dtype) @ t
-
-
-def coupled(t):
-    return torch.stack([t[0] * t[1], t[1] * t[2], torch.sin(t[0]), t[2] ** 2])
-
-
-def coupled_jacobian(x):
-    a, b, c = x.tolist()
-    return torch.tensor([[b, a, 0], [0, c, b], [math.cos(a), 0, 0], [0, 0, 2 * c]], dtype=x.dtype)
 
 
 JACOBIANS = [  # f from 3 values to m, and its (m, 3) Jacobian at x; a square, non-symmetric one first

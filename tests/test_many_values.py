@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from tests.kata.checks import (
+    MEAN,
     NearMiss,
     beside_backward,
     expect_call,
@@ -19,7 +20,6 @@ SUM_TRICK = (
     "this exercise is about the sum trick: one y.sum().backward() gives every point's slope at once "
     "(not a pass per point, not forward mode)"
 )
-MEAN = "divided by n: the gradient of y.mean(); the sum trick sums"
 
 
 def grids() -> list[torch.Tensor]:

@@ -9,11 +9,14 @@ from torch import nn
 
 from tests.kata.checks import (
     NearMiss,
+    beside_backward,
     expect_call,
     expect_inputs_untouched,
     expect_like,
     expect_made_by_autograd,
     fail,
+    layer_of,
+    linear_grads,
     optimizer_steps,
     passes,
     random_tensor,
@@ -26,13 +29,6 @@ MEAN_OF_ALL = "L is the mean over all N·out entries"
 
 
 # ---- Closed forms --------------------------------------------------------------------------------------------------
-
-
-def linear_grads(weight, bias, x, target) -> tuple[torch.Tensor, torch.Tensor]:
-    """L = mean((x·Wᵀ + b − T)²): G = ∂L/∂y = 2(y − T)/(N·out), ∂L/∂W = Gᵀ·x, ∂L/∂b = the sum of G's rows."""
-    y = x @ weight.T + bias
-    g = 2 * (y - target) / y.numel()
-    return g.T @ x, g.sum(0)
 
 
 def backprop(params, x, target) -> list[torch.Tensor]:
@@ -429,14 +425,6 @@ def test_two_group_sgd(solution):
 # ---- Near misses ---------------------------------------------------------------------------------------------------
 
 
-def layer_of(weight: torch.Tensor, bias: torch.Tensor) -> nn.Linear:
-    layer = nn.Linear(weight.shape[1], weight.shape[0], dtype=weight.dtype)
-    with torch.no_grad():
-        layer.weight.copy_(weight)
-        layer.bias.copy_(bias)
-    return layer
-
-
 def mean_square(y, target):
     return ((y - target) ** 2).mean()
 
@@ -463,12 +451,6 @@ def input_grads(weight, bias, x, target):
 def transposed_by_hand(weight, bias, x, target):
     g = 2 * (x @ weight.T + bias - target) / target.numel()
     return x.T @ g, g.sum(0)
-
-
-def closed_form_beside_backward(weight, bias, x, target):
-    """Right values by the closed form, beside an unrelated backward()."""
-    (torch.ones((), requires_grad=True) * 2).backward()
-    return linear_grads(weight, bias, x, target)
 
 
 def float32_linear_grads(weight, bias, x, target):
@@ -606,7 +588,7 @@ linear_gradients_near_misses = rejects(
     NearMiss("transposed", transposed_by_hand, "transposed"),
     NearMiss("bias-mean", lambda *args: (linear_grads(*args)[0], linear_grads(*args)[1] / len(args[2])), "mean of G"),
     NearMiss("float32-always", float32_linear_grads, "dtype"),
-    NearMiss("beside-backward", closed_form_beside_backward, "autograd did not make it"),
+    NearMiss("beside-backward", beside_backward(linear_grads), "autograd did not make it"),
     NearMiss("by-hand", linear_grads, "autograd never ran"),
 )
 frozen_body_step_near_misses = rejects(

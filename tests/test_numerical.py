@@ -19,6 +19,7 @@ from tests.kata.checks import (
     fail,
     random_tensor,
     rejects,
+    slope_by_autograd,
     square,
 )
 from tests.kata.solution import LEARNER_FOLDERS, relative, short_repr
@@ -289,13 +290,6 @@ def forward_difference(f, x, h):
     return (f(x + h) - f(x)) / h
 
 
-def autograd_derivative(f, x):
-    """f' at each point by the sum trick; for f with a 0-dim result, its gradient."""
-    x = x.clone().requires_grad_()
-    f(x).sum().backward()
-    return x.grad
-
-
 def perturbs_x_in_place(f, x, h):
     partials = []
     for i in range(len(x)):
@@ -312,7 +306,7 @@ def relative_error_of(divide_by, finish=torch.abs):
     """A learner-style relative_error: finish(num − auto) / divide_by(num, auto)."""
 
     def solve(f, x, h):
-        numerical, derivative = central(f, x, h), autograd_derivative(f, x)
+        numerical, derivative = central(f, x, h), slope_by_autograd(f)(x)
         return finish(numerical - derivative) / divide_by(numerical, derivative)
 
     return solve
@@ -354,7 +348,7 @@ central_difference_near_misses = rejects(
     test_central_difference,
     NearMiss("forward-difference", forward_difference, "forward difference"),
     NearMiss("over-h", lambda f, x, h: 2 * central(f, x, h), "divided by h instead of 2h"),
-    NearMiss("autograd", lambda f, x, h: autograd_derivative(f, x), "exact derivative"),
+    NearMiss("autograd", lambda f, x, h: slope_by_autograd(f)(x), "exact derivative"),
     NearMiss("returns-list", lambda f, x, h: central(f, x, h).tolist(), "got list"),
     NearMiss("in-float64", lambda f, x, h: central(f, x.double(), h).to(x.dtype), "computed in float64"),
 )
@@ -366,7 +360,7 @@ numerical_gradient_near_misses = rejects(
         lambda f, x, h: central(f, x, h).expand_as(x),
         "every coordinate stepped at once",
     ),
-    NearMiss("autograd", lambda f, x, h: autograd_derivative(f, x), "exact derivative"),
+    NearMiss("autograd", lambda f, x, h: slope_by_autograd(f)(x), "exact derivative"),
     NearMiss("perturbs-x-in-place", perturbs_x_in_place, "changed the caller's x: its values changed"),
 )
 relative_error_near_misses = rejects(

@@ -1,8 +1,8 @@
 """Read `pytest --progress-json` output in GitHub Actions: annotate the learner's lines, or check a whole run.
 
-kata_progress.py annotate PATH       learner CI: mark the learner's lines that need work
-kata_progress.py expect solved PATH  maintainer CI: the reference solves every exercise
-kata_progress.py expect todo PATH    maintainer CI: the pristine tree keeps every exercise a stub
+kata_progress.py annotate PATH   learner CI: mark the learner's lines that need work
+
+two_way_check.py, the maintainers' check, uses `unexpected` for the whole run.
 """
 
 import argparse
@@ -81,18 +81,11 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("annotate").add_argument("path")
-    expect = commands.add_parser("expect")
-    expect.add_argument("status", choices=("solved", "todo"))
-    expect.add_argument("path")
     args = parser.parse_args(argv)
     with open(args.path, encoding="utf-8") as file:
         report = json.load(file)
-    if args.command == "annotate":
-        print("\n".join(annotate(report)))
-        return 0
-    problems = unexpected(report, args.status)
-    print("\n".join(problems) or f"{report['mode']}: all {report['total']} exercises {args.status}")
-    return 1 if problems else 0
+    print("\n".join(annotate(report)))
+    return 0
 
 
 if __name__ == "__main__":

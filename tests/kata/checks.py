@@ -15,6 +15,7 @@ from tests.kata.solution import PROBE_SCALE, AutogradCall, Solution, short_repr
 
 RTOL = 1e-5
 ATOL = 1e-5
+MEAN = "divided by n: the gradient of y.mean(); the sum trick sums"  # a cause two modules' sum tricks name
 # A float64 answer is held to float64's precision: one computed in float32 and cast back is off by about 1e-7.
 FLOAT64_TOLERANCES = {"rtol": 1e-9, "atol": 1e-9}
 DTYPE_CAUSES = {  # (expected, got): how that dtype came about
@@ -96,13 +97,12 @@ def value_problem(
     close = torch.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
     if close.all():
         return None
+    shown_expected, shown_got = distinct_reprs(expected, got)
     if expected.dtype == torch.float64 and torch.allclose(got, expected, rtol=RTOL, atol=ATOL, equal_nan=True):
-        shown_expected, shown_got = distinct_reprs(expected, got)
         return (
             f"expected {shown_expected}, got {shown_got}: right to float32's precision only; computed in float32 "
             "somewhere (torch.tensor(x.tolist()), .float())? Keep the float64 throughout"
         )
-    shown_expected, shown_got = distinct_reprs(expected, got)
     message = f"expected {shown_expected}, got {shown_got}"
     if close.numel() > 1:
         worst = int((got - expected).abs().nan_to_num(nan=float("inf")).flatten().argmax())
@@ -168,28 +168,6 @@ def expect_like(
         fail(f"{where}: {problem}")
 
 
-def expect_value(
-    got: Any, expected: Any, where: str, *, rel: float = 1e-9, likely: dict[str, Any] | None = None
-) -> None:
-    """Fail unless a plain result (a bool, int, float, str, or a list or tuple of them) is `expected`: the same
-    type (a bool is no int, an int no float) and value, floats to `rel`; `likely` names known wrong results."""
-
-    def same(a: Any, b: Any) -> bool:
-        if type(a) is not type(b):
-            return False
-        if isinstance(a, (list, tuple)):
-            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-        return math.isclose(a, b, rel_tol=rel, abs_tol=rel) if isinstance(a, float) else a == b
-
-    if same(got, expected):
-        return
-    if type(got) is not type(expected):
-        fail(f"{where}: got {type(got).__name__} {short_repr(got)}, expected a {type(expected).__name__}")
-    shown_expected, shown_got = distinct_reprs(expected, got)
-    cause = next((why for why, wrong in (likely or {}).items() if same(got, wrong)), None)
-    fail(f"{where}: expected {shown_expected}, got {shown_got}" + (f": {cause}" if cause else ""))
-
-
 def expect_call(
     solution: Solution,
     args: Sequence[Any],
@@ -246,28 +224,33 @@ def expect_inputs_untouched(solution: Solution) -> None:
 
 
 def expect_no_autograd(solution: Solution) -> None:
-    used = sorted({call.api for call in solution.autograd if call.mode})
+    used = sorted({call.api for call in differentiating(solution.autograd)})
     if used:
         fail(f"{solution.call}: the values are right, but autograd ran ({', '.join(used)}): this one is by hand")
+
+
+def probed_again(solution: Solution) -> Any:
+    """The call again with every autograd seed scaled (Solution.again_probing), or None where that cannot speak:
+    inputs that cannot be made afresh (the mechanics checks speak for those), or a call that cannot even run with
+    other gradients (which shows they made it)."""
+    try:
+        return solution.again_probing()
+    except (Exception, pytest.fail.Exception):
+        return None
 
 
 def expect_made_by_autograd(solution: Solution, got: Any, expected: Any) -> None:
     """After a right value: fail unless autograd made it. Once a test, where the value is not all zeros, the call
     runs again with every gradient autograd seeds scaled: a value that autograd made changes with them."""
-    if not any(call.mode for call in solution.autograd):
+    if not differentiating(solution.autograd):
         fail(
             f"{solution.call}: the value is right, but autograd never ran; compute it with backward(), "
             "torch.autograd.grad or torch.func (reverse or forward mode), not by hand"
         )
     if solution.probed or not has_nonzero(expected):
         return
-    try:
-        again = solution.again_probing()
-    except LookupError:  # inputs that cannot be made afresh: the mechanics checks speak for these
-        return
-    except (Exception, pytest.fail.Exception):  # it could not even run with other gradients: they made it
-        return
-    if same_values(again, got):
+    again = probed_again(solution)
+    if again is not None and same_values(again, got):
         fail(
             f"{solution.call}: the value is right, but autograd did not make it: it stays the same when "
             f"autograd's gradients are scaled by {PROBE_SCALE}; return what backward(), torch.autograd.grad or "
@@ -290,11 +273,8 @@ def expect_scaling(
     tuple_result = isinstance(got, (tuple, list))
     parts, wanted = (got, list(orders)) if tuple_result else ((got,), [orders])
     names = list(names) or ["the value"] * len(parts)
-    try:
-        again = solution.again_probing()
-    except LookupError:  # inputs that cannot be made afresh
-        return
-    except (Exception, pytest.fail.Exception):  # it could not even run with other gradients: they made it
+    again = probed_again(solution)
+    if again is None:
         return
     again_parts = again if tuple_result else (again,)
     if not isinstance(again_parts, (tuple, list)) or len(again_parts) != len(parts):
@@ -511,7 +491,43 @@ def scalar(value: float, dtype: torch.dtype = torch.float32) -> torch.Tensor:
     return torch.tensor(value, dtype=dtype)
 
 
+# A linear layer's closed forms, for the tests of modules and of hooks.
+def linear_grads(weight, bias, x, target) -> tuple[torch.Tensor, torch.Tensor]:
+    """L = mean((x·Wᵀ + b − T)²): G = ∂L/∂y = 2(y − T)/(N·out), ∂L/∂W = Gᵀ·x, ∂L/∂b = the sum of G's rows."""
+    y = x @ weight.T + bias
+    g = 2 * (y - target) / y.numel()
+    return g.T @ x, g.sum(0)
+
+
+def layer_of(weight: torch.Tensor, bias: torch.Tensor) -> torch.nn.Linear:
+    """An nn.Linear holding weight and bias; torch's global random state, which its initialisation draws from,
+    stays as it was."""
+    with torch.random.fork_rng(devices=[]):
+        layer = torch.nn.Linear(weight.shape[1], weight.shape[0], dtype=weight.dtype)
+    with torch.no_grad():
+        layer.weight.copy_(weight)
+        layer.bias.copy_(bias)
+    return layer
+
+
 # Functions that tests hand to solutions; named, so that failure messages name them.
+def running_sum(t):
+    return torch.cumsum(t, 0)
+
+
+def coupled(t):
+    return torch.stack([t[0] * t[1], t[1] * t[2], torch.sin(t[0]), t[2] ** 2])
+
+
+def coupled_jacobian(x):
+    a, b, c = x.tolist()
+    return torch.tensor([[b, a, 0], [0, c, b], [math.cos(a), 0, 0], [0, 0, 2 * c]], dtype=x.dtype)
+
+
+def log_sum_exp(t):
+    return torch.logsumexp(t, 0)
+
+
 def square(t: torch.Tensor) -> torch.Tensor:
     return t**2
 

@@ -69,7 +69,13 @@ TOP_LEVEL = re.compile(r"^[^\s#)\]}]", re.MULTILINE)
 
 def lesson(module: str, package: str) -> str:
     """A module's lesson: the docstring it opens with."""
-    return first_docstring(source(ROOT / package / f"{module}.py"))
+    return first_docstring(source(module_path(package, module)))
+
+
+def parts(text: str) -> dict[str, str]:
+    """A lesson cut at its headings (a line, then a line of dashes as long): {"": the opening, heading: body}."""
+    pieces = re.split(r"^(\S[^\n]*)\n-+\n", text, flags=re.MULTILINE)
+    return {"": pieces[0], **dict(zip(pieces[1::2], pieces[2::2]))}
 
 
 @functools.cache

@@ -41,14 +41,17 @@ from _pytest.reports import TestReport
 from _pytest.runner import runtestprotocol
 
 from tests.kata.course import Exercise
+from tests.kata.plugin import EXERCISE, KATA
 from tests.kata.solution import (
     LEARNER_FOLDERS,
     ProcessWatch,
+    import_limit,
     import_module,
     import_tried,
     learner_line,
     relative,
     safe_str,
+    time_limit_of,
 )
 
 # AUTOGRAD_KATA_NO_FORK=1 runs as macOS and Windows do, everything in one process (the tooling tests use it).
@@ -77,8 +80,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
     """An exercise's test: its reports come from the worker, which runs its whole exercise at once."""
-    from tests.kata.plugin import EXERCISE  # the plugin module imports this one
-
     isolation = item.config.stash.get(ISOLATION, None)
     if isolation is None or EXERCISE not in item.stash:
         return None
@@ -99,18 +100,6 @@ def in_own_process(config: pytest.Config, function: Callable[..., Any], *args: A
     if isolation is None or isolation.session is None:
         return function(*args)
     return isolation.call(function, *args)
-
-
-def time_limit_of(item: pytest.Item) -> float:
-    """The item's pytest-timeout limit in seconds: its timeout marker, else the ini's; 0 for none."""
-    marker = item.get_closest_marker("timeout")
-    if marker is not None and (marker.args or "timeout" in marker.kwargs):
-        return float(marker.args[0] if marker.args else marker.kwargs["timeout"])
-    return import_limit(item.config)
-
-
-def import_limit(config: pytest.Config) -> float:
-    return float(config.getini("timeout") or 0)
 
 
 # ---- Messages between the processes ------------------------------------------------------------------------------
@@ -235,8 +224,6 @@ def arm(limit: float, dump: Any) -> None:
 
 def run_exercise(items: list[pytest.Item], statuses: dict[str, str], results: int, dump: Any) -> None:
     """In the worker: import the exercise's module, then run each test and send its reports and warnings."""
-    from tests.kata.plugin import EXERCISE, KATA
-
     config = items[0].config
     kata = config.stash[KATA]
     kata.progress.assume(statuses)  # the earlier exercises, as the parent saw them
@@ -259,9 +246,8 @@ def run_exercise(items: list[pytest.Item], statuses: dict[str, str], results: in
                 at = f" at {where}" if where else ""
                 send(results, "stopped", f"raised KeyboardInterrupt{at}: the kata stops only for Ctrl-C")
                 return
-        for report in reports:  # later exercises of this batch may depend on this one
-            if getattr(report, "kata_status", None):
-                kata.progress.add(item.stash[EXERCISE], report.kata_status, report.kata_cause)
+        for report in reports:  # log=False skipped the report hook; later exercises of this batch may depend on it
+            kata.pytest_runtest_logreport(report)
         serialized = [config.hook.pytest_report_to_serializable(config=config, report=r) for r in reports]
         send(results, "reports", item.nodeid, serialized, [portable(warning) for warning in caught])
 
@@ -296,12 +282,7 @@ class Worker:
     def __init__(self, session: pytest.Session, dump: Any) -> None:
         commands_read, commands = os.pipe()
         results, results_write = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        gc.freeze()  # the worker's collections then skip everything the parent made: torch's millions of objects
-        with warnings.catch_warnings():  # Python >= 3.12 warns when forking a process that has threads
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
+        pid = fork()
         if pid == 0:
             os.close(commands)
             os.close(results)
@@ -396,8 +377,6 @@ class Isolation:
 
     @property
     def kata(self) -> Any:
-        from tests.kata.plugin import KATA  # configured after this plugin
-
         return self.config.stash[KATA]
 
     def close(self) -> None:
@@ -412,8 +391,6 @@ class Isolation:
 
     def exercise_spans(self, session: pytest.Session) -> dict[str, tuple[int, int]]:
         """Each exercise item's nodeid, with where its exercise's items are in the session: together, in order."""
-        from tests.kata.plugin import EXERCISE
-
         if not self.spans:
             items, start = session.items, 0
             while start < len(items):
@@ -426,8 +403,6 @@ class Isolation:
         return self.spans
 
     def module_of(self, span: tuple[int, int]) -> str:
-        from tests.kata.plugin import EXERCISE
-
         return self.session.items[span[0]].stash[EXERCISE].relpath(self.kata.package)
 
     def run_exercise(self, item: pytest.Item) -> None:
@@ -445,12 +420,7 @@ class Isolation:
     def ask_from(self, span: tuple[int, int]) -> None:
         """Ask a worker (a new one if the last is gone) for this exercise and, outside focus mode, those after it
         up to a module whose import ended a worker."""
-        from tests.kata.plugin import EXERCISE
-
-        while self.asked:  # the answers to what was asked before come first (in focus mode, one exercise's)
-            self.follow()
-        if self.worker is None:
-            self.worker = new_worker(self.session, self.dump)
+        self.idle_worker()
         spans = sorted(set(self.exercise_spans(self.session).values()))
         ahead = [] if self.kata.focus_only else [each for each in spans if each[0] > span[0]]
         batch = [span]
@@ -463,15 +433,23 @@ class Isolation:
         self.asked = batch
         self.between_tests()
 
+    def idle_worker(self) -> "Worker":
+        """The worker once it has answered all it was asked; a new one if there is none."""
+        while self.asked:
+            self.follow()
+        if self.worker is None:
+            self.worker = new_worker(self.session, self.dump)
+        return self.worker
+
+    def limit_to(self, limit: float, importing: bool = False) -> None:
+        self.importing, self.limit, self.deadline = importing, limit, deadline_after(limit)
+
     def between_tests(self, importing: bool = False) -> None:
         """Until a test starts, the worker is between exercises or importing a module: the import's limit holds."""
-        self.importing, self.limit = importing, import_limit(self.config)
-        self.deadline = time.monotonic() + self.limit + GRACE if self.limit else None
+        self.limit_to(import_limit(self.config), importing)
 
     def follow(self) -> None:
         """Take the worker's next message about the exercise it is on; if it ended, that exercise's cause."""
-        from tests.kata.plugin import EXERCISE
-
         worker, span = self.worker, self.asked[0]
         exercise: Exercise = self.session.items[span[0]].stash[EXERCISE]
         message = worker.next_message(self.deadline)
@@ -489,8 +467,7 @@ class Isolation:
         elif kind == "debugging":
             self.deadline = None
         elif kind == "start":
-            self.importing, self.limit = False, body[1]
-            self.deadline = time.monotonic() + self.limit + GRACE if self.limit else None
+            self.limit_to(body[1])
         elif kind == "reports":
             nodeid, serialized, caught = body
             self.reports[nodeid] = [
@@ -527,14 +504,10 @@ class Isolation:
 
         Raises InWorkerError with the one-line cause when it raises, or when the worker ends or runs out of time.
         """
-        while self.asked:  # the worker's answers to what it was asked come first
-            self.follow()
-        if self.worker is None:
-            self.worker = new_worker(self.session, self.dump)
-        worker = self.worker
+        worker = self.idle_worker()
         worker.ask("call", function, args)
         limit = import_limit(self.config)
-        deadline = time.monotonic() + limit + GRACE if limit else None
+        deadline = deadline_after(limit)
         outcome: tuple | None = None
         while (message := worker.next_message(deadline)) is not None:
             kind, *body = message
@@ -576,14 +549,37 @@ class Isolation:
 WORKER_IMPORTS: list[str] = []  # the torch submodules workers imported, in order
 
 
+def deadline_after(limit: float) -> float | None:
+    """When the parent kills a worker still at work on something with this limit (0: none): a grace after it."""
+    return time.monotonic() + limit + GRACE if limit else None
+
+
 def new_worker(session: pytest.Session, dump: Any) -> Worker:
     """A worker forked from this process after it imported what earlier workers did: it starts with those loaded."""
-    for name in WORKER_IMPORTS:
-        if name not in sys.modules:
-            with contextlib.suppress(Exception), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                importlib.import_module(name)
+    import_all(WORKER_IMPORTS)
     return Worker(session, dump)
+
+
+def import_all(names: list[str]) -> None:
+    """Import what a child of this process imported, so the next child finds it loaded: torch.func's first call
+    loads torch._dynamo and sympy, seconds paid once here. Only a head start: the child imports what fails here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in names:
+            if name not in sys.modules:
+                with contextlib.suppress(Exception):
+                    importlib.import_module(name)
+
+
+def fork() -> int:
+    """os.fork, for a child that runs what this process collected: the streams flushed first, so nothing buffered
+    prints twice, and without the warning Python >= 3.12 gives for forking a process that has threads."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    gc.freeze()  # the child's collections then skip everything this process made: torch's millions of objects
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return os.fork()
 
 
 def synthesized(item: pytest.Item, death: Death) -> list[TestReport]:

@@ -24,10 +24,12 @@ from tests.kata.solution import (
     StubRaised,
     TimedOut,
     frames,
+    import_limit,
     learner_line,
     load,
     safe_str,
     stub_raised,
+    time_limit_of,
 )
 
 EXERCISE = pytest.StashKey[Exercise]()
@@ -39,11 +41,15 @@ SELF_CHECK = ROOT / "tests" / "self_check"
 TOOLING = ROOT / "tests" / "tooling"
 
 
+def package_of(config: pytest.Config) -> str:
+    return "reference" if config.getoption("reference") else "exercises"
+
+
 class Kata:
     """What one run knows: which package it tests, the progress so far, and the exercise in focus."""
 
     def __init__(self, config: pytest.Config) -> None:
-        self.package = "reference" if config.getoption("reference") else "exercises"
+        self.package = package_of(config)
         self.focus_only = config.getoption("next") or config.getoption("hint") == ""
         self.progress = Progress(self.package)
         self.last_started: Exercise | None = None
@@ -113,7 +119,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 
 def print_lesson(config: pytest.Config, module: str) -> int:
     """A module's lesson; with no module named, that of the first exercise the last run left unsolved."""
-    package = "reference" if config.getoption("reference") else "exercises"
+    package = package_of(config)
     history = History.read(config)
     if not module:
         module = next((e.module for e in EXERCISES if history.status(e) != "solved"), EXERCISES[0].module)
@@ -157,7 +163,7 @@ def solution(request: pytest.FixtureRequest) -> Iterator[Solution]:
     if exercise is None:
         pytest.fail(f"{request.node.nodeid} uses `solution` without @pytest.mark.exercise(ID)", pytrace=False)
     watch = ProcessWatch()
-    yield load(exercise, request.config.stash[KATA].package, float(request.config.getini("timeout") or 0))
+    yield load(exercise, request.config.stash[KATA].package, import_limit(request.config))
     left = watch.left_behind()
     if left:
         pytest.fail(f"`{exercise.name}`: {left}", pytrace=False)
@@ -242,7 +248,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         yield
         return
     kata = item.config.stash[KATA]
-    status, cause = status_of(exercise, kata, call, float(item.config.getini("timeout") or 0))
+    status, cause = status_of(exercise, kata, call, time_limit_of(item))
     if item.config.getoption("tbstyle") == "auto":  # --tb=long and friends still get the whole traceback
         item.stash[ONE_LINE_CAUSE] = cause
     report = (yield).get_result()

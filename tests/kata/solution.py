@@ -347,10 +347,7 @@ class AutogradCall:
 
     api: str  # "backward", "autograd.grad", "dual number", "retain_grad", "optimizer.step"
     mode: str = ""  # "reverse" or "forward" for the calls that differentiate, else ""
-    create_graph: bool = False
-    retain_graph: bool = False
-    seeded: bool = False  # an explicit gradient=, grad_outputs= or tangent rather than implicit ones
-    level: int | None = None  # a dual number's forward-AD level
+    retain_graph: bool = False  # or create_graph, which retains it too
     batched: bool = False  # seeds for a batch of rows at once (jacrev, jacfwd, is_grads_batched): a pass per row
     vmapped: bool = False  # a pass through a function vmapped over points (vmap(grad(f))): a pass per point
     detail: str = ""  # the optimizer's class, for optimizer.step
@@ -397,15 +394,11 @@ def bound(func: Callable[..., Any], args: tuple, kwargs: dict) -> inspect.BoundA
 
 def tensor_backward(recorder: "AutogradRecorder", args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     call = bound(torch.Tensor.backward, args, kwargs).arguments
-    create = bool(call["create_graph"])
-    seeded = call["gradient"] is not None
     recorder.note(
         AutogradCall(
             "backward",
             "reverse",
-            create,
-            bool(call["retain_graph"] or create),
-            seeded=seeded,
+            bool(call["retain_graph"] or call["create_graph"]),
             batched=batched(call["gradient"]),
             vmapped=batched(call["self"]),
         ),
@@ -418,26 +411,23 @@ def tensor_backward(recorder: "AutogradRecorder", args: tuple, kwargs: dict) -> 
 
 def autograd_backward(recorder: "AutogradRecorder", args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     call = bound(torch.autograd.backward, args, kwargs).arguments
-    create = bool(call["create_graph"])
-    seeds = call["grad_tensors"]
-    recorder.note(
-        AutogradCall("backward", "reverse", create, bool(call["retain_graph"] or create), seeded=seeds is not None)
-    )
+    recorder.note(AutogradCall("backward", "reverse", bool(call["retain_graph"] or call["create_graph"])))
     if recorder.probing:
-        call["tensors"], call["grad_tensors"] = seed_roots(call["tensors"], seeds)
+        call["tensors"], call["grad_tensors"] = seed_roots(call["tensors"], call["grad_tensors"])
     return (), call
 
 
 def autograd_grad(recorder: "AutogradRecorder", args: tuple, kwargs: dict) -> tuple[tuple, dict]:
     call = bound(torch.autograd.grad, args, kwargs).arguments
-    create = bool(call["create_graph"])
     seeds = call["grad_outputs"]
-    seeded = seeds is not None and any(seed is not None for seed in as_list(seeds))
-    many = bool(call["is_grads_batched"]) or batched(seeds)
-    retain = bool(call["retain_graph"] or create)
-    vmapped = batched(call["outputs"])
     recorder.note(
-        AutogradCall("autograd.grad", "reverse", create, retain, seeded=seeded, batched=many, vmapped=vmapped)
+        AutogradCall(
+            "autograd.grad",
+            "reverse",
+            bool(call["retain_graph"] or call["create_graph"]),
+            batched=bool(call["is_grads_batched"]) or batched(seeds),
+            vmapped=batched(call["outputs"]),
+        )
     )
     if recorder.probing:
         call["outputs"], call["grad_outputs"] = seed_roots(call["outputs"], seeds)
@@ -452,8 +442,6 @@ def make_dual(recorder: "AutogradRecorder", args: tuple, kwargs: dict) -> tuple[
         AutogradCall(
             "dual number",
             "forward",
-            seeded=True,
-            level=kwargs.get("level"),
             batched=batched(tangent),
             vmapped=batched(tensor),
         )
@@ -474,18 +462,19 @@ def shown_to_modes(function: Callable[..., Any]) -> Callable[..., Any]:
     torch.autograd.backward does so before torch 2.2 (Tensor.backward and torch.autograd.grad never did): the
     recorder would miss a learner's torch.autograd.backward(y) there.
     """
-    if "handle_torch_function" in inspect.getsource(function):
+    if "handle_torch_function" in function.__code__.co_names:
         return function
 
     @functools.wraps(function)
     def routed(*args: Any, **kwargs: Any) -> Any:
-        if torch._C._is_torch_function_mode_enabled():
-            return handle_torch_function(function, (), *args, **kwargs)
+        if torch._C._is_torch_function_mode_enabled():  # modes see `routed`: it is torch.autograd.backward now
+            return handle_torch_function(routed, (), *args, **kwargs)
         return function(*args, **kwargs)
 
     return routed
 
 
+torch.autograd.backward = shown_to_modes(torch.autograd.backward)
 ENTRY_POINTS = {
     torch.Tensor.backward: tensor_backward,
     torch.autograd.backward: autograd_backward,
@@ -493,7 +482,6 @@ ENTRY_POINTS = {
     torch._make_dual: make_dual,
     torch.Tensor.retain_grad: retain_grad,
 }
-torch.autograd.backward = shown_to_modes(torch.autograd.backward)
 
 
 @dataclass(frozen=True)
@@ -601,8 +589,7 @@ class Inputs:
         self.args = args
         self.kept = {name: Kept.of(tensor) for name, tensor in named_tensors(names, args)}
         # A module the call is given is made afresh as a copy of itself before the call.
-        self.modules = {id(value): value for value in args if isinstance(value, torch.nn.Module)}
-        self.module_copies = {key: copy.deepcopy(module) for key, module in self.modules.items()}
+        self.module_copies = {id(value): copy.deepcopy(value) for value in args if isinstance(value, torch.nn.Module)}
         # A tensor with a graph behind it (not a leaf) cannot be made afresh; nor can a list the call may change.
         self.repeatable = all(kept.tensor.is_leaf for kept in self.kept.values())
 
@@ -620,7 +607,7 @@ class Inputs:
             return copy.copy(value) if isinstance(value, (dict, set)) else value
 
         return tuple(
-            copy.deepcopy(self.module_copies[id(value)]) if id(value) in self.modules else renew(value)
+            copy.deepcopy(self.module_copies[id(value)]) if id(value) in self.module_copies else renew(value)
             for value in self.args
         )
 
@@ -657,11 +644,11 @@ class Solution:
 
     fn: Callable[..., Any]
     name: str = ""
-    call: str = ""
-    autograd: list[AutogradCall] = field(default_factory=list)
-    ops: list[TorchOp] = field(default_factory=list)
-    inputs: Inputs | None = None
-    probed: bool = False  # whether a check has already probed where a result came from
+    call: str = field(init=False)  # the last call as a message shows it
+    autograd: list[AutogradCall] = field(init=False, default_factory=list)
+    ops: list[TorchOp] = field(init=False, default_factory=list)
+    inputs: Inputs | None = field(init=False, default=None)
+    probed: bool = field(init=False, default=False)  # whether a check has already probed where a result came from
 
     def __post_init__(self) -> None:
         self.name = self.name or getattr(self.fn, "__name__", "solution")
@@ -746,6 +733,19 @@ def time_limit(seconds: float, stopped: Callable[[], str]) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def time_limit_of(item: pytest.Item) -> float:
+    """The item's pytest-timeout limit in seconds: its timeout marker, else the ini's; 0 for none."""
+    marker = item.get_closest_marker("timeout")
+    if marker is not None and (marker.args or "timeout" in marker.kwargs):
+        return float(marker.args[0] if marker.args else marker.kwargs["timeout"])
+    return import_limit(item.config)
+
+
+def import_limit(config: pytest.Config) -> float:
+    """The limit on importing a learner's module: the ini's timeout, since no test's marker applies yet."""
+    return float(config.getini("timeout") or 0)
 
 
 class SolutionImported(ImportError):

@@ -7,8 +7,6 @@ conftest.py) as it was at its start: restart it after editing those.
 """
 
 import contextlib
-import gc
-import importlib
 import os
 import signal
 import subprocess
@@ -16,7 +14,6 @@ import sys
 import tempfile
 import time
 import traceback
-import warnings
 from pathlib import Path
 from typing import Any, BinaryIO, NoReturn
 
@@ -25,7 +22,7 @@ from _pytest import timing
 from _pytest.main import pytest_runtestloop as run_the_tests
 
 from tests.kata.course import PACKAGES, ROOT
-from tests.kata.isolation import FORK_IS_SAFE
+from tests.kata.isolation import FORK_IS_SAFE, WORKER_IMPORTS, fork, import_all
 
 IN_ROUND = "AUTOGRAD_KATA_WATCH_ROUND"  # set in a round of its own process, where --watch means nothing
 WATCHFILES = pytest.StashKey[Any]()
@@ -106,14 +103,8 @@ def run_process(config: pytest.Config) -> None:
 
 def round_in_fork(session: pytest.Session) -> list[str]:
     """One round of the collected tests in a forked child; returns the names of the modules it imported."""
-    # The child's full collections skip frozen objects; else each one scans torch's millions: ~0.15 s, a few a round.
-    gc.freeze()
-    sys.stdout.flush()
-    sys.stderr.flush()
     with tempfile.TemporaryFile() as imported:
-        with warnings.catch_warnings():  # Python >= 3.12 warns of forking with threads: watchfiles has one
-            warnings.simplefilter("ignore", DeprecationWarning)
-            child = os.fork()
+        child = fork()  # watchfiles keeps a thread
         if child == 0:
             run_child(session, imported)
         try:
@@ -141,8 +132,6 @@ def run_child(session: pytest.Session, imported: BinaryIO) -> NoReturn:
         session.exitstatus = code
         session.config.hook.pytest_sessionfinish(session=session, exitstatus=code)
         session.config._ensure_unconfigure()
-        from tests.kata.isolation import WORKER_IMPORTS  # what the round's workers imported, beside the round
-
         imported.write("\n".join([*sys.modules, *WORKER_IMPORTS]).encode())
         imported.flush()
         sys.stdout.flush()
@@ -168,18 +157,10 @@ class LearnerCodeRefused:
 
 
 def import_ahead(names: list[str]) -> None:
-    """Import in the watcher what the last round imported, so the next round finds it loaded.
-
-    torch.func's first call loads torch._dynamo and sympy: seconds, paid once here.
-    """
+    """Import in the watcher what the last round imported, learner code aside, so the next round finds it loaded."""
     refused = LearnerCodeRefused()
     sys.meta_path.insert(0, refused)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for name in names:
-                if name not in sys.modules:
-                    with contextlib.suppress(Exception):  # only a head start: the round imports it itself
-                        importlib.import_module(name)
+        import_all(names)
     finally:
         sys.meta_path.remove(refused)

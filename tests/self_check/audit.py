@@ -5,10 +5,11 @@ that each mistake an instructor makes is caught."""
 import ast
 import importlib
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from tests.kata.checks import Rejects
+from tests.kata.course import Exercise
 
 STUB_BODY = "raise NotImplementedError"
 Definition = ast.FunctionDef | ast.ClassDef
@@ -33,10 +34,6 @@ def signature(fn: ast.FunctionDef) -> str:
 def body_after_docstring(fn: ast.FunctionDef) -> str:
     body = fn.body[1:] if ast.get_docstring(fn) is not None else fn.body
     return "\n".join(ast.unparse(statement) for statement in body)
-
-
-def is_stub(node: Definition) -> bool:
-    return all(body_after_docstring(fn) == STUB_BODY for fn in functions_within(node))
 
 
 def first_difference(first: str, second: str) -> str:
@@ -129,23 +126,20 @@ def definition_problems(stub_path: str, stub: Definition, solution_path: str, so
     return problems
 
 
-def course_problems(course: dict[str, dict[str, Any]]) -> list[str]:
+def course_problems(exercises: Iterable[Exercise]) -> list[str]:
     """Hints and declared dependencies in tests/course.py that do not work."""
     problems = []
     seen: list[str] = []
-    for module, exercises in course.items():
-        for name, entry in exercises.items():
-            exercise_id = f"{module}.{name}"
-            hint = entry if isinstance(entry, str) else entry.get("hint", "")
-            if len(hint.split()) < 5:
-                problems.append(f"tests/course.py: {exercise_id}'s hint {hint!r} says nothing: write a real hint")
-            for used in [] if isinstance(entry, str) else entry.get("uses", []):
-                if used not in seen:
-                    problems.append(
-                        f"tests/course.py: {exercise_id} uses {used!r}, which is not an earlier exercise of the "
-                        "course: name one that comes before it"
-                    )
-            seen.append(exercise_id)
+    for exercise in exercises:
+        if len(exercise.hint.split()) < 5:
+            problems.append(f"tests/course.py: {exercise.id}'s hint {exercise.hint!r} says nothing: write a real hint")
+        for used in exercise.uses:
+            if used not in seen:
+                problems.append(
+                    f"tests/course.py: {exercise.id} uses {used!r}, which is not an earlier exercise of the "
+                    "course: name one that comes before it"
+                )
+        seen.append(exercise.id)
     return problems
 
 

@@ -6,8 +6,8 @@ import re
 import pytest
 
 from tests.kata.checks import NearMiss, rejects
+from tests.kata.course import exercise, parts
 from tests.self_check.audit import course_problems, mirror_problems, near_miss_listing
-from tests.self_check.test_lessons import parts
 
 LESSON = '"""Title: what it teaches.\n\nThe idea.\n"""\n'
 SOLUTION = (
@@ -139,9 +139,8 @@ def test_each_near_miss_listing_mistake_is_named(namespace, message):
 
 
 def test_empty_hints_and_unknown_dependencies_are_named():
-    problems = "\n".join(
-        course_problems({"m": {"x": "", "y": {"hint": "a hint of several words here", "uses": ["m.z"]}}})
-    )
+    uses_a_later_one = exercise("m", "y", {"hint": "a hint of several words", "uses": ["m.z"]})
+    problems = "\n".join(course_problems([exercise("m", "x", ""), uses_a_later_one]))
     assert "tests/course.py: m.x's hint '' says nothing: write a real hint" in problems
     assert "m.y uses 'm.z', which is not an earlier exercise of the course" in problems
 

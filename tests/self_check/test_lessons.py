@@ -12,21 +12,16 @@ import warnings
 import pytest
 
 from tests.course import COURSE
-from tests.kata.course import LESSON_PARTS, lesson
+from tests.kata.course import LESSON_PARTS, lesson, parts
+from tests.kata.plugin import KATA
 from tests.kata.solution import TORCH_OWN
 
 DOCS = re.compile(r"https://(?:docs\.)?pytorch\.org/docs/\S+")
 
 
-def parts(text: str) -> dict[str, str]:
-    """The lesson cut at its headings (a line, then a line of dashes as long): {"": the opening, heading: body}."""
-    pieces = re.split(r"^(\S[^\n]*)\n-+\n", text, flags=re.MULTILINE)
-    return {"": pieces[0], **dict(zip(pieces[1::2], pieces[2::2]))}
-
-
 @pytest.mark.parametrize("module", COURSE)
 def test_each_lesson_has_its_parts_in_order(module: str, request) -> None:
-    package = "reference" if request.config.getoption("reference") else "exercises"
+    package = request.config.stash[KATA].package
     text = lesson(module, package)
     found = parts(text)
     where = f"{package}/{module}.py's module docstring"
@@ -45,7 +40,7 @@ def test_each_lesson_has_its_parts_in_order(module: str, request) -> None:
 
 @pytest.mark.parametrize("module", COURSE)
 def test_each_lesson_snippet_runs_as_it_says(module: str, request) -> None:
-    package = "reference" if request.config.getoption("reference") else "exercises"
+    package = request.config.stash[KATA].package
     test = doctest.DocTestParser().get_doctest(
         lesson(module, package), {}, f"{module} lesson", f"{package}/{module}.py", 0
     )

@@ -1,11 +1,14 @@
 """The GitHub Actions helper on real --progress-json reports: annotations for a learner, checks for upstream."""
 
+import json
 import subprocess
 import sys
 
-from tests.kata.course import EXERCISES, ROOT
+from tests.kata.course import ROOT
 
 SCRIPT = ROOT / ".github" / "scripts" / "kata_progress.py"
+sys.path.insert(0, str(SCRIPT.parent))
+from kata_progress import unexpected  # noqa: E402  (the scripts folder is not a package)
 
 
 def kata_progress(*args: str, cwd) -> subprocess.CompletedProcess:
@@ -26,9 +29,8 @@ def test_a_learner_sees_causes_on_their_lines_and_upstream_rejects_solutions(kat
     )
     assert "quadratic(2.0): the value is right, but autograd never ran" in errors[0]
     assert "::notice" not in annotated.stdout  # the next exercise is the failing one, already marked
-    upstream = kata_progress("expect", "todo", "progress.json", cwd=kata_copy.path)
-    assert upstream.returncode == 1
-    assert "derivatives.square is solved: solutions don't belong upstream" in upstream.stdout
+    upstream = unexpected(json.loads((kata_copy.path / "progress.json").read_text()), "todo")
+    assert any("derivatives.square is solved: solutions don't belong upstream" in line for line in upstream)
 
 
 def test_a_fresh_fork_gets_one_notice_on_the_first_exercise(kata_copy):
@@ -38,10 +40,3 @@ def test_a_fresh_fork_gets_one_notice_on_the_first_exercise(kata_copy):
     line = kata_copy.line("derivatives.square")
     notice = f"::notice file=exercises/derivatives.py,line={line},title=Next%3A derivatives.square::"
     assert annotated.stdout.startswith(notice)
-
-
-def test_the_reference_run_passes_the_maintainers_check(kata_copy):
-    kata_copy.pytest("--reference", "--progress-json", "progress.json")
-    checked = kata_progress("expect", "solved", "progress.json", cwd=kata_copy.path)
-    assert checked.returncode == 0, checked.stdout
-    assert checked.stdout.strip() == f"reference: all {len(EXERCISES)} exercises solved"
